@@ -1,0 +1,1 @@
+"""AOI: the composition root (the `aoi` CLI and settings)."""

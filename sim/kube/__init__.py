@@ -1,0 +1,1 @@
+"""The Kubernetes API emulation: resource registry, object store, patches, printing, HTTP."""

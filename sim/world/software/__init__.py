@@ -1,0 +1,32 @@
+"""The software that runs in the emulated cluster's containers, and the image catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sim.world.software.catalog import Catalog, ImageEntry, ProgramFactory
+from sim.world.software.generic import generic_factory, pause_factory
+
+if TYPE_CHECKING:
+    from sim.apps import App
+
+FACTORIES: dict[str, ProgramFactory] = {
+    "generic": generic_factory,
+    "pause": pause_factory,
+}
+
+BASE_IMAGES = (
+    ImageEntry("gcr.io/google-containers/pause:latest", "pause", size_bytes=300_000,
+               pull_seconds=1.0),
+)
+
+
+def build_catalog(apps: Iterable[App]) -> Catalog:
+    """The registry: the platform's images, the base images and every app's images."""
+    from sim.platform import PLATFORM_IMAGES
+
+    images = list(PLATFORM_IMAGES) + list(BASE_IMAGES)
+    for app in apps:
+        images += [spec.entry() for spec in app.images]
+    return Catalog(images, FACTORIES)
