@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.kube.patch import strategic_merge_patch
+from sim.kube.patch import json_merge_patch
 from sim.world.software.catalog import ImageEntry
 
 Obj = dict[str, Any]
@@ -98,9 +98,9 @@ def render(app: App) -> list[Obj]:
         labels = {**_fill(d.labels, w.name), **w.labels}
         selector = w.selector or _fill(d.selector, w.name)
         pod_labels = {**selector, **_fill(d.pod_labels, w.name), **w.pod_labels}
-        containers = [strategic_merge_patch(copy.deepcopy(d.container), c) for c in w.containers]
-        inits = [strategic_merge_patch(copy.deepcopy(d.container), c) for c in w.init_containers]
-        pod_spec = strategic_merge_patch(copy.deepcopy(d.pod), copy.deepcopy(w.pod))
+        containers = [json_merge_patch(copy.deepcopy(d.container), c) for c in w.containers]
+        inits = [json_merge_patch(copy.deepcopy(d.container), c) for c in w.init_containers]
+        pod_spec = json_merge_patch(copy.deepcopy(d.pod), copy.deepcopy(w.pod))
         pod_spec["containers"] = containers
         if inits:
             pod_spec["initContainers"] = inits

@@ -89,6 +89,9 @@ class Kubelet:
                         times.append(attempt.ended)
                     if attempt.ready_at is not None:
                         times.append(attempt.ready_at)
+                    if attempt.ended is None:
+                        times += [attempt.started + timedelta(seconds=s)
+                                  for s in attempt.fate.wake_after]
         return times
 
     def _admit(self, pod: Obj, node: str, t: datetime) -> PodRun:
@@ -156,9 +159,11 @@ class Kubelet:
         new = program.poll(ctx)
         if new is None:
             return False
-        after = (t - attempt.started).total_seconds()
-        attempt.fate = replace(new, kind="exit", after=after,
-                               startup=attempt.fate.startup, final=new.final)
+        if new.kind == "exit":
+            after = max(new.after, (t - attempt.started).total_seconds())
+            attempt.fate = replace(new, after=after, startup=attempt.fate.startup)
+        else:
+            attempt.fate = replace(new, startup=attempt.fate.startup)
         return True
 
     def _handle_exit(self, pod: Obj, run: PodRun, c: ContainerRun, spec: Obj, t: datetime,

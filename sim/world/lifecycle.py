@@ -41,16 +41,22 @@ class Fate:
     final: tuple[LogLine, ...] = ()
     program: str | None = None
     unready_message: str = ""
-    cpu_millicores: int = 1
-    memory_mib: int = 8
+    # Offsets (seconds after start) at which the program wants to be polled even if nothing
+    # else happens, e.g. the end of a connect timeout.
+    wake_after: tuple[float, ...] = ()
 
 
 @dataclass
 class Attempt:
+    """One run of a container. Programs keep what they learn while running in `state` and
+    write log lines they decide on later (after the start) to `lines`."""
+
     restart: int
     started: datetime
     fate: Fate
     container_id: str
+    state: dict[str, Any] = field(default_factory=dict)
+    lines: list[tuple[datetime, str]] = field(default_factory=list)
 
     @property
     def ended(self) -> datetime | None:

@@ -22,7 +22,8 @@ class AuthAttempt:
     at: datetime
     client: str
     user: str
-    outcome: str  # "ok", "user_not_found", "unauthorized"
+    outcome: str  # "ok", "user_not_found", "unauthorized", "tls_required"
+    detail: str = ""
 
 
 @dataclass

@@ -67,6 +67,7 @@ class World:
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._ips: dict[str, set[str]] = {}
+        self.emptydirs: dict[tuple[str, str], dict[str, str]] = {}
         self.store.add_listener(self._on_change)
 
     # -- time -------------------------------------------------------------------------------
@@ -133,6 +134,8 @@ class World:
             return
         if rt.kind == "Pod":
             self.kubelet.on_pod_deleted(obj, self.now)
+            for key in [k for k in self.emptydirs if k[0] == obj["metadata"]["uid"]]:
+                del self.emptydirs[key]
             ip = (obj.get("status") or {}).get("podIP")
             for used in self._ips.values():
                 used.discard(ip)
@@ -241,6 +244,9 @@ class World:
                 key = path[len(mount_path) + 1:]
             else:
                 continue
+            if "emptyDir" in volume:
+                files = self.emptydirs.get((pod["metadata"]["uid"], mount["name"]), {})
+                return files.get(key)
             for kind, secret in (("configMap", False), ("secret", True)):
                 if kind not in volume:
                     continue
@@ -249,6 +255,48 @@ class World:
                                   secret=secret)
                 items = {i["path"]: i["key"] for i in ref.get("items") or []}
                 return data.get(items.get(key, key))
+        return None
+
+    def write_emptydir(self, pod: Obj, container: Obj, path: str, content: str) -> bool:
+        """A container writes a file into an emptyDir volume it mounts (shared by the pod)."""
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
+        for mount in container.get("volumeMounts") or []:
+            root = mount["mountPath"].rstrip("/")
+            if path.startswith(root + "/") and "emptyDir" in volumes.get(mount["name"], {}):
+                files = self.emptydirs.setdefault((pod["metadata"]["uid"], mount["name"]), {})
+                files[path[len(root) + 1:]] = content
+                return True
+        return False
+
+    def mounted_dir(self, pod: Obj, container: Obj, directory: str) -> dict[str, str]:
+        """All files a ConfigMap or Secret volume puts under `directory`."""
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
+        for mount in container.get("volumeMounts") or []:
+            if mount["mountPath"].rstrip("/") != directory.rstrip("/") or mount.get("subPath"):
+                continue
+            volume = volumes.get(mount["name"]) or {}
+            if "configMap" in volume:
+                return self._data(pod["metadata"]["namespace"], volume["configMap"]["name"],
+                                  secret=False)
+            if "secret" in volume:
+                return self._data(pod["metadata"]["namespace"],
+                                  volume["secret"].get("secretName", ""), secret=True)
+        return {}
+
+    def program_serving(self, pod: Obj, port: int,
+                        at: datetime) -> tuple[Any, RunContext] | None:
+        """The program (and its context) accepting connections on `port` in `pod`."""
+        for container in pod["spec"].get("containers") or []:
+            run = self.kubelet.container_run(pod, container["name"])
+            attempt = run.current if run else None
+            if attempt is None or not attempt.running_at(at):
+                continue
+            program = self.catalog.program_for(container)
+            if program is None:
+                continue
+            ctx = RunContext(self, pod, container, at, attempt, attempt.restart)
+            if port in program.serving(ctx):
+                return program, ctx
         return None
 
     def mongo_data(self, pod: Obj, mount_path: str = "/data/db") -> MongoData:
@@ -313,7 +361,7 @@ class World:
         start = attempt.started
         end = attempt.ended if attempt.ended and attempt.ended < self.now else self.now
         lines = [(start + timedelta(seconds=line.offset), line.text)
-                 for line in attempt.fate.startup]
+                 for line in attempt.fate.startup] + list(attempt.lines)
         program = self.catalog.program_for(container)
         if program is not None:
             ctx = RunContext(self, pod, container, end, attempt, attempt.restart)

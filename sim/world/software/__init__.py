@@ -6,7 +6,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sim.world.software.catalog import Catalog, ImageEntry, ProgramFactory
+from sim.world.software.dsb import git_clone_factory, openresty_factory, thrift_factory
 from sim.world.software.generic import generic_factory, pause_factory
+from sim.world.software.hotel import hotel_factory
+from sim.world.software.mongodb import mongod_factory
+from sim.world.software.otel import busybox_factory, demo_factory, flagd_factory
 
 if TYPE_CHECKING:
     from sim.apps import App
@@ -14,6 +18,14 @@ if TYPE_CHECKING:
 FACTORIES: dict[str, ProgramFactory] = {
     "generic": generic_factory,
     "pause": pause_factory,
+    "hotel-go": hotel_factory,
+    "mongod": mongod_factory,
+    "dsb-thrift": thrift_factory,
+    "openresty-thrift": openresty_factory,
+    "git-clone": git_clone_factory,
+    "otel-demo": demo_factory,
+    "flagd": flagd_factory,
+    "busybox": busybox_factory,
 }
 
 BASE_IMAGES = (

@@ -1,27 +1,58 @@
-"""Software whose only job in the emulation is to run: generic servers, pause, busybox."""
+"""Software whose behaviour in the emulation is just to run: servers configured by data
+(ports, startup lines, periodic chatter), the pause image, and one-shot commands."""
 
 from __future__ import annotations
 
-from sim.world.lifecycle import Fate
-from sim.world.software.base import Program, RunContext
+from datetime import datetime, timedelta
+from typing import Any
+
+from sim.world.lifecycle import Fate, LogLine
+from sim.world.software import logfmt
+from sim.world.software.base import Observation, Program, RunContext
 from sim.world.software.catalog import ImageEntry
 
 
-class GenericServer(Program):
-    """A server that listens on its configured ports and logs its startup lines."""
+def render_line(t: datetime, pattern: str, ctx: RunContext, **extra: Any) -> str:
+    """Fill a configured line's `{iso}`-style stamps, `{pod}`, `{ip}` and `extra` keys."""
+    return logfmt.fill(pattern, {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip,
+                                 **extra})
 
-    def __init__(self, entry: ImageEntry) -> None:
-        self.ports = tuple(int(p) for p in entry.config.get("ports", ()))
-        self.startup_lines = tuple(str(line) for line in entry.config.get("startup", ()))
-        self.memory_mib = int(entry.config.get("memory_mib", 32))
-        self.cpu_millicores = int(entry.config.get("cpu_millicores", 3))
+
+class GenericServer(Program):
+    """A server that listens on its configured ports, logs its startup lines and, every
+    `every` seconds, each of its periodic lines (the harmless chatter of a healthy process)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.ports = tuple(int(p) for p in config.get("ports", ()))
+        self.startup_lines = tuple(str(line) for line in config.get("startup", ()))
+        self.periodic = [(float(p["every"]), str(p["line"])) for p in config.get("periodic", ())]
+        self.memory_mib = int(config.get("memory_mib", 32))
+        self.cpu_millicores = int(config.get("cpu_millicores", 3))
+        self.ready_after = float(config.get("ready_after", 1.0))
 
     def start(self, ctx: RunContext) -> Fate:
-        from sim.world.lifecycle import LogLine
+        lines = tuple(LogLine(0.05 * i, render_line(ctx.at + timedelta(seconds=0.05 * i),
+                                                    line, ctx))
+                      for i, line in enumerate(self.startup_lines))
+        return Fate("run", ready_after=self.ready_after, startup=lines)
 
-        return Fate("run", ready_after=1.0,
-                    startup=tuple(LogLine(0.2 * i, text)
-                                  for i, text in enumerate(self.startup_lines)))
+    def serving(self, ctx: RunContext) -> set[int]:
+        attempt = ctx.attempt
+        if attempt is None or ctx.at < attempt.started + timedelta(seconds=self.ready_after):
+            return set()
+        return set(self.ports)
+
+    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
+                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+        out = []
+        for i, (every, pattern) in enumerate(self.periodic):
+            t = start + timedelta(seconds=every * (0.3 + (ctx.seed("periodic", i) % 700) / 1000))
+            n = 0
+            while t <= end:
+                out.append((t, render_line(t, pattern, ctx, n=n)))
+                n += 1
+                t += timedelta(seconds=every)
+        return out
 
 
 class Pause(Program):
@@ -35,7 +66,7 @@ class Pause(Program):
 
 
 def generic_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:
-    return GenericServer(entry)
+    return GenericServer(entry.config)
 
 
 def pause_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:

@@ -1,0 +1,38 @@
+"""The `aoi` command line: one typer app; each area registers its commands here."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from aoi import demo, sim_cli
+from aoi.settings import SettingsError, load_settings
+
+app = typer.Typer(
+    name="aoi",
+    help="AOI: a self-hosted SRE ChatOps bot that diagnoses read-only, fixes only with "
+    "approval, and learns from its failures.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(sim_cli.app, name="sim")
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _configure(verbose: bool = typer.Option(False, "--verbose", "-v",
+                                            help="Log debug output to stderr.")) -> None:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(),
+                                                  logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    app()

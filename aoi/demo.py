@@ -1,0 +1,70 @@
+"""`aoi demo`: the main job on its embedded defaults.
+
+For now it shows the emulated cloud at work: a SocialNetwork whose user-service Service points
+at the wrong port, investigated with real kubectl as the read-only identity, fixed with the
+writer identity, and judged by the AIOpsLab mitigation oracle. Later issues grow it into the
+whole Slack incident thread.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import typer
+
+from aoi.errors import fail
+
+DEFAULT_SCENARIO = "k8s_target_port-misconfig-1"
+FIX = ["--context", "sim-writer", "patch", "service", "user-service", "--type", "json",
+       "-p", '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]']
+
+
+def _kubectl(kubeconfig: str, args: list[str]) -> str:
+    result = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KUBECONFIG": kubeconfig})
+    return (result.stdout + result.stderr).rstrip()
+
+
+def _step(kubeconfig: str, title: str, args: list[str]) -> None:
+    typer.secho(f"\n# {title}", bold=True)
+    typer.echo("$ kubectl " + " ".join(args))
+    typer.echo(_kubectl(kubeconfig, args))
+
+
+def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.")) -> None:
+    """Serve a faulty emulated cluster, investigate it with kubectl, fix it, score the fix."""
+    from aoi.sim_cli import resolve
+    from sim.session import start_scenario
+
+    if shutil.which("kubectl") is None:
+        fail("kubectl is not on PATH; install kubectl 1.32 to run the demo", 1)
+    chosen = resolve(scenario)
+    started = time.monotonic()
+    with start_scenario(chosen) as running:
+        kubeconfig = str(running.cluster.kubeconfig)
+        typer.secho(f"Scenario {chosen.id}: {chosen.title}", bold=True)
+        typer.echo(f"Emulated cluster ready in {time.monotonic() - started:.2f} s at "
+                   f"{running.cluster.url} (KUBECONFIG={kubeconfig})")
+        _step(kubeconfig, "Every pod in the cluster (read-only identity)", ["get", "pods", "-A"])
+        if chosen.id != DEFAULT_SCENARIO:
+            return
+        ns = running.namespace
+        _step(kubeconfig, "The callers cannot reach user-service", [
+            "logs", "-n", ns, "deploy/compose-post-service", "--tail", "4"])
+        _step(kubeconfig, "Its endpoints point at port 9999", [
+            "get", "endpoints", "user-service", "-n", ns])
+        _step(kubeconfig, "The read-only identity cannot change anything", [
+            "patch", "service", "user-service", "-n", ns, "--type", "json", "-p",
+            '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]'])
+        _step(kubeconfig, "The writer identity dry-runs, then applies the fix",
+              [*FIX, "-n", ns, "--dry-run=server"])
+        typer.echo(_kubectl(kubeconfig, [*FIX, "-n", ns]))
+        score = running.score("mitigation", None)
+        typer.secho("\n# Mitigation, judged by the AIOpsLab oracle and by our verification",
+                    bold=True)
+        typer.echo(f"AIOpsLab success: {score.success}; verified: {score.verified}")
+        for check in score.checks:
+            typer.echo(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}: {check.detail}")

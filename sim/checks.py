@@ -1,0 +1,292 @@
+"""Mitigation checks: AIOpsLab's pod sweeps, reproduced with their quirks, and our checks that
+a fault's cause is really gone (the dependency answers again, the right binary runs, ...)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from sim.kube.api import Target
+from sim.kube.errors import ApiError
+
+if TYPE_CHECKING:
+    from sim.cluster import SimCluster
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    detail: str
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    params: type[_Params]
+    run: Callable[[SimCluster, str, Any], CheckResult]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, params: type[_Params]) -> Callable[
+        [Callable[[SimCluster, str, Any], CheckResult]],
+        Callable[[SimCluster, str, Any], CheckResult]]:
+    def register(fn: Callable[[SimCluster, str, Any], CheckResult]) -> Callable[
+            [SimCluster, str, Any], CheckResult]:
+        CHECKS[name] = Check(name, params, fn)
+        return fn
+
+    return register
+
+
+def run_check(cluster: SimCluster, namespace: str, name: str,
+              params: dict[str, Any]) -> CheckResult:
+    spec = CHECKS[name]
+    return spec.run(cluster, namespace, spec.params.model_validate(params))
+
+
+# -- AIOpsLab's sweeps ----------------------------------------------------------------------
+
+def sweep(pods: list[Obj], variant: str) -> CheckResult:
+    """AIOpsLab's pod sweep. `guarded` skips pods without container statuses (Pending);
+    `unguarded` crashes on them in AIOpsLab, which we score as a failure; `wrong_bin` only
+    fails waiting containers for CrashLoopBackOff, Error, ImagePullBackOff or ErrImagePull."""
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        statuses = (pod.get("status") or {}).get("containerStatuses")
+        if not statuses:
+            if variant == "guarded":
+                continue
+            return CheckResult(f"sweep:{variant}", False, f"pod {name} has no container "
+                               "statuses (AIOpsLab's evaluation raises on it)")
+        for status in statuses:
+            state = status.get("state") or {}
+            waiting, terminated = state.get("waiting"), state.get("terminated")
+            if waiting is not None:
+                reason = waiting.get("reason")
+                if variant == "wrong_bin":
+                    if reason in ("CrashLoopBackOff", "Error", "ImagePullBackOff",
+                                  "ErrImagePull"):
+                        return CheckResult(f"sweep:{variant}", False,
+                                           f"pod {name}: container waiting ({reason})")
+                    continue
+                if reason == "CrashLoopBackOff":
+                    return CheckResult(f"sweep:{variant}", False,
+                                       f"pod {name}: container in CrashLoopBackOff")
+            elif terminated is not None and terminated.get("reason") != "Completed":
+                return CheckResult(f"sweep:{variant}", False,
+                                   f"pod {name}: container terminated ({terminated.get('reason')})")
+            if not status.get("ready"):
+                return CheckResult(f"sweep:{variant}", False, f"pod {name}: container "
+                                   f"{status.get('name')} not ready")
+    return CheckResult(f"sweep:{variant}", True, f"{len(pods)} pods checked")
+
+
+def wait_for_ready(cluster: SimCluster, namespace: str, max_wait: float = 60.0,
+                   step: float = 5.0) -> CheckResult:
+    """AIOpsLab's wait_for_ready: within 60 s, every pod Succeeded or all containers ready.
+
+    The emulated clock is moved on `step` seconds at a time instead of sleeping.
+    """
+    waited = 0.0
+    while True:
+        pods = cluster.api.list(Target.of("Pod", namespace))
+        ok = bool(pods) and all(
+            (p.get("status") or {}).get("phase") == "Succeeded"
+            or ((p.get("status") or {}).get("containerStatuses")
+                and all(s.get("ready") for s in p["status"]["containerStatuses"]))
+            for p in pods)
+        if ok:
+            return CheckResult("wait_for_ready", True, f"all pods ready after {waited:.0f}s")
+        if waited >= max_wait:
+            return CheckResult("wait_for_ready", False, f"pods not ready after {max_wait:.0f}s")
+        cluster.advance(step)
+        waited += step
+
+
+# -- family checks (AIOpsLab's extra conditions) --------------------------------------------
+
+class TargetPortParams(_Params):
+    service: str
+    port: int = 9090
+
+
+@check("service_target_port", TargetPortParams)
+def _target_port(cluster: SimCluster, namespace: str, p: TargetPortParams) -> CheckResult:
+    try:
+        service = cluster.api.get(Target.of("Service", namespace, p.service))
+    except ApiError:
+        return CheckResult("service_target_port", False, f"service {p.service} not found")
+    ports = service["spec"].get("ports") or []
+    target = ports[0].get("targetPort") if ports else None
+    # AIOpsLab compares with an exact match: the string "9090" or a named port fails.
+    ok = isinstance(target, int) and not isinstance(target, bool) and target == p.port
+    return CheckResult("service_target_port", ok, f"{p.service} ports[0].targetPort is "
+                       f"{json.dumps(target)}")
+
+
+class ReplicasParams(_Params):
+    deployment: str
+    replicas: int = 1
+    available: int = 1
+
+
+@check("deployment_replicas", ReplicasParams)
+def _replicas(cluster: SimCluster, namespace: str, p: ReplicasParams) -> CheckResult:
+    try:
+        deployment = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
+    except ApiError:
+        return CheckResult("deployment_replicas", False, f"deployment {p.deployment} not found")
+    replicas = deployment["spec"].get("replicas")
+    available = (deployment.get("status") or {}).get("availableReplicas", 0)
+    ok = replicas == p.replicas and available == p.available
+    return CheckResult("deployment_replicas", ok, f"{p.deployment}: replicas {replicas}, "
+                       f"available {available}")
+
+
+class PodNameParams(_Params):
+    contains: str
+
+
+@check("pod_name_contains", PodNameParams)
+def _pod_name(cluster: SimCluster, namespace: str, p: PodNameParams) -> CheckResult:
+    names = [pod["metadata"]["name"] for pod in cluster.api.list(Target.of("Pod", namespace))]
+    ok = any(p.contains in name for name in names)
+    return CheckResult("pod_name_contains", ok, f"a pod named *{p.contains}* "
+                       f"{'exists' if ok else 'is missing'}")
+
+
+class CommandParams(_Params):
+    deployment: str
+    contains: str
+
+
+@check("command_contains", CommandParams)
+def _command(cluster: SimCluster, namespace: str, p: CommandParams) -> CheckResult:
+    try:
+        deployment = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
+    except ApiError:
+        return CheckResult("command_contains", False, f"deployment {p.deployment} not found")
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    ok = all(p.contains in (c.get("command") or []) for c in containers)
+    return CheckResult("command_contains", ok, f"{p.deployment} commands: "
+                       f"{[c.get('command') for c in containers]}")
+
+
+# -- verification: is the cause gone? -------------------------------------------------------
+
+class NoParams(_Params):
+    pass
+
+
+@check("all_pods_healthy", NoParams)
+def _all_pods_healthy(cluster: SimCluster, namespace: str, p: NoParams) -> CheckResult:
+    """Stricter than any AIOpsLab sweep: Pending pods count as unhealthy."""
+    pods = cluster.api.list(Target.of("Pod", namespace))
+    for pod in pods:
+        status = pod.get("status") or {}
+        if status.get("phase") == "Succeeded":
+            continue
+        statuses = status.get("containerStatuses") or []
+        if status.get("phase") != "Running" or not statuses or not all(
+                s.get("ready") for s in statuses):
+            return CheckResult("all_pods_healthy", False, f"pod {pod['metadata']['name']} is "
+                               f"{status.get('phase')} and not ready")
+    return CheckResult("all_pods_healthy", True, f"{len(pods)} pods running and ready")
+
+
+class ConnectParams(_Params):
+    source: str  # a workload whose pod makes the call
+    address: str  # host:port
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+    protocol: str = "tcp"  # tcp | mongo
+
+
+@check("dependency_ok", ConnectParams)
+def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> CheckResult:
+    """Connect from a pod of `source` to `address` as its software would."""
+    from sim.world.software.base import RunContext, split_address
+    from sim.world.software.mongodb import mongo_connect
+
+    world = cluster.world
+    with cluster.api.lock:
+        world.sync()
+        pods = [pod for pod in world.store.kind_iter("Pod", namespace)
+                if pod["metadata"]["name"].startswith(p.source + "-")
+                and (pod.get("status") or {}).get("podIP")]
+        if not pods:
+            return CheckResult("dependency_ok", False, f"no running pod of {p.source}")
+        pod = pods[0]
+        ctx = RunContext(world, pod, pod["spec"]["containers"][0], world.now)
+        if p.protocol == "mongo":
+            session = mongo_connect(ctx, p.address, user=p.user, password=p.password,
+                                    record=False)
+            ok = session.outcome == "ok" and (p.database is None
+                                              or session.can_read(p.database))
+            detail = session.outcome if session.outcome != "ok" or ok else \
+                f"not authorized on {p.database}"
+        else:
+            conn = ctx.connect(*split_address(p.address, 80))
+            ok, detail = conn.ok, conn.error or "connected"
+    return CheckResult("dependency_ok", ok, f"{p.source} -> {p.address}: {detail}")
+
+
+class FlagParams(_Params):
+    flag: str
+    variant: str = "off"
+    configmap: str = "flagd-config"
+    key: str = "demo.flagd.json"
+
+
+@check("feature_flag", FlagParams)
+def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> CheckResult:
+    try:
+        configmap = cluster.api.get(Target.of("ConfigMap", namespace, p.configmap))
+        flag = json.loads(configmap["data"][p.key])["flags"][p.flag]
+    except (ApiError, KeyError, ValueError):
+        return CheckResult("feature_flag", False, f"flag {p.flag} not readable")
+    ok = flag.get("defaultVariant") == p.variant
+    return CheckResult("feature_flag", ok, f"{p.flag} defaultVariant is "
+                       f"{flag.get('defaultVariant')!r}")
+
+
+class ServesParams(_Params):
+    deployment: str
+    port: int
+
+
+@check("serves_port", ServesParams)
+def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult:
+    """A pod of the deployment accepts connections on the port (the right binary runs)."""
+    world = cluster.world
+    with cluster.api.lock:
+        world.sync()
+        for pod in world.store.kind_iter("Pod", namespace):
+            if pod["metadata"]["name"].startswith(p.deployment + "-") and \
+                    p.port in world.serving_ports(pod, world.now):
+                return CheckResult("serves_port", True, f"{pod['metadata']['name']} serves "
+                                   f":{p.port}")
+    return CheckResult("serves_port", False, f"no pod of {p.deployment} serves :{p.port}")
+
+
+def settle(cluster: SimCluster, seconds: float = 30.0) -> None:
+    """Let the emulated cluster run on (restarts, rollouts) before judging it."""
+    cluster.advance(seconds)
+
+
+__all__ = ["CHECKS", "CheckResult", "run_check", "settle", "sweep", "time", "wait_for_ready"]

@@ -1,0 +1,326 @@
+"""The OpenTelemetry demo (AstronomyShop): services in many languages, configured as data
+(log format, startup lines, request lines, dependencies, feature-flag effects), flagd serving
+the flags from its file, and busybox init containers (`cp`, `until nc -z ...`).
+
+A feature flag takes effect the way it does in the demo: flagd loads demo.flagd.json (copied
+from the flagd-config ConfigMap by its init container at pod start), and each service asks
+flagd over the network. Editing the ConfigMap therefore changes nothing until flagd restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sim.world.lifecycle import Fate, LogLine
+from sim.world.software import logfmt
+from sim.world.software.base import Observation, Program, RunContext, split_address
+from sim.world.software.catalog import ImageEntry
+
+Obj = dict[str, Any]
+FLAGD_FILE = "/etc/flagd/demo.flagd.json"
+
+
+def _line(t: datetime, pattern: str, ctx: RunContext, message: str, level: str) -> str:
+    values = {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip, "level": level,
+              "level_lower": level.lower(), "pino_level": {"DEBUG": 20, "INFO": 30, "WARN": 40,
+                                                           "ERROR": 50}.get(level, 30),
+              "uuid": uuid.UUID(int=ctx.seed("uuid", t) << 64 | ctx.seed("uuid2", t),
+                                version=4)}
+    # The message first, so its own braces are not mistaken for placeholders.
+    return logfmt.fill(logfmt.fill(pattern, {"msg": message}), values)
+
+
+def _ticks(ctx: RunContext, key: str, since: datetime, until: datetime,
+           every: float) -> list[datetime]:
+    out = []
+    t = since + timedelta(seconds=every * (ctx.seed(key, since) % 1000) / 1000)
+    n = 0
+    while t < until and every > 0:
+        out.append(t)
+        n += 1
+        t += timedelta(seconds=every * (0.5 + (ctx.seed(key, n) % 1000) / 1000))
+    return out
+
+
+class FlagD(Program):
+    """flagd: serves the flags in its file over gRPC (8013) and OFREP (8016)."""
+
+    memory_mib = 28
+    cpu_millicores = 2
+
+    def __init__(self, ports: tuple[int, ...], path: str) -> None:
+        self.ports = ports
+        self.path = path
+
+    def start(self, ctx: RunContext) -> Fate:
+        text = ctx.file(self.path)
+        stamp = logfmt.stamps(ctx.at)["iso"]
+        if text is None:
+            return Fate("exit", after=0.2, exit_code=1, reason="Error", startup=(LogLine(
+                0.1, f"{stamp}\terror\tflagd/main.go:92\tunable to start flagd: open "
+                     f"{self.path}: no such file or directory"),))
+        lines = (LogLine(0.05, f"{stamp}\tinfo\tflagd/main.go:97\tflagd version: v0.11.1"),
+                 LogLine(0.1, f"{stamp}\tinfo\tfile/filepath_sync.go:37\tStarting filepath "
+                              'sync notifier\t{"component": "sync", "sync": "filepath"}'),
+                 LogLine(0.2, f"{stamp}\tinfo\tflag-evaluation/connect_service.go:247\t"
+                              'metrics and probes listening at 8014\t{"component": "service"}'))
+        return Fate("run", ready_after=0.3, startup=lines)
+
+    def poll(self, ctx: RunContext) -> Fate | None:
+        # flagd reads its file once at start (the file watcher sees no change afterwards:
+        # nothing rewrites the emptyDir copy).
+        attempt = ctx.attempt
+        if attempt is not None and "flags" not in attempt.state:
+            try:
+                flags = json.loads(ctx.file(self.path) or "{}").get("flags", {})
+            except ValueError:
+                flags = {}
+            attempt.state["flags"] = flags
+            attempt.lines.append((ctx.at, f"{logfmt.stamps(ctx.at)['iso']}\tinfo\t"
+                                          f"store/flags.go:256\tflag configuration loaded: "
+                                          f'{len(flags)} flags\t{{"component": "store"}}'))
+        return None
+
+    @staticmethod
+    def flags(ctx: RunContext) -> Obj:
+        attempt = ctx.attempt
+        return dict(attempt.state.get("flags") or {}) if attempt is not None else {}
+
+
+def flag_value(ctx: RunContext, flag: str) -> Any:
+    """The value of a flag as the service's OpenFeature client gets it from flagd now."""
+    host = ctx.env("FLAGD_HOST") or "flagd"
+    port = int(ctx.env("FLAGD_PORT") or 8013)
+    conn = ctx.connect(host, port)
+    if not conn.ok or conn.pod is None:
+        return None
+    found = ctx.world.program_serving(conn.pod, port, ctx.at)
+    if found is None or not isinstance(found[0], FlagD):
+        return None
+    spec = FlagD.flags(found[1]).get(flag) or {}
+    variant = spec.get("defaultVariant")
+    return (spec.get("variants") or {}).get(variant)
+
+
+def _active(value: Any) -> bool:
+    return value not in (None, False, 0, 0.0, "off")
+
+
+class DemoService(Program):
+    """One OpenTelemetry demo component, described entirely by its image's config."""
+
+    def __init__(self, config: Obj) -> None:
+        self.config = config
+        self.ports = tuple(int(p) for p in config.get("ports", ()))
+        self.pattern = str(config.get("format", "{iso} {level} {msg}"))
+        self.memory_mib = int(config.get("memory_mib", 40))
+        self.cpu_millicores = int(config.get("cpu_millicores", 5))
+        self.ready_after = float(config.get("ready_after", 2.0))
+        self.calls: dict[str, str] = dict(config.get("calls") or {})
+        self.call_errors: dict[str, str] = dict(config.get("call_errors") or {})
+        self.flags: list[Obj] = list(config.get("flags") or [])
+
+    def start(self, ctx: RunContext) -> Fate:
+        lines = tuple(LogLine(0.1 + 0.05 * i, _line(ctx.at + timedelta(seconds=0.1 + 0.05 * i),
+                                                    self.pattern, ctx, str(msg), "INFO"))
+                      for i, msg in enumerate(self.config.get("startup") or []))
+        return Fate("run", ready_after=self.ready_after, startup=lines)
+
+    def serving(self, ctx: RunContext) -> set[int]:
+        attempt = ctx.attempt
+        if attempt is None or ctx.at < attempt.started + timedelta(seconds=self.ready_after):
+            return set()
+        return set(self.ports)
+
+    # -- what is going on --------------------------------------------------------------------
+
+    def active_flags(self, ctx: RunContext) -> list[Obj]:
+        return [f for f in self.flags if _active(flag_value(ctx, f["flag"]))]
+
+    def _address(self, ctx: RunContext, name: str, active: list[Obj]) -> str:
+        for effect in active:
+            override = (effect.get("redirect") or {}).get(name)
+            if override:
+                return str(override)
+        address = self.calls[name]
+        return re.sub(r"\$\((\w+)\)", lambda m: ctx.env(m.group(1)) or "", address)
+
+    def failure(self, ctx: RunContext, depth: int = 0) -> str | None:
+        """The error this service's API answers with now, or None when it works."""
+        active = self.active_flags(ctx)
+        for effect in active:
+            if effect.get("fails_with"):
+                return str(effect["fails_with"])
+        for name in self.config.get("critical") or []:
+            status = call_status(ctx, self._address(ctx, name, active), depth + 1)
+            if status is not None:
+                return self.call_errors.get(name, "{error}").replace("{error}", status)
+        return None
+
+    def observe(self, ctx: RunContext) -> Observation:
+        attempt = ctx.attempt
+        if attempt is None or not self.serving(ctx) and self.ports:
+            return {}
+        active = self.active_flags(ctx)
+        seen = {f"flag:{f['flag']}": "on" for f in active}
+        if self.failure(ctx) is not None:
+            seen["failing"] = "yes"
+        for name in self.calls:
+            status = call_status(ctx, self._address(ctx, name, active))
+            if status is not None:
+                seen[f"call:{name}"] = status
+        return seen
+
+    def usage(self, ctx: RunContext) -> tuple[int, int]:
+        cpu, memory = self.cpu_millicores, self.memory_mib
+        attempt = ctx.attempt
+        for effect in self.active_flags(ctx) if attempt is not None else []:
+            cpu = int(cpu * float(effect.get("cpu_factor", 1)))
+            growth = float(effect.get("memory_growth_mib_per_minute", 0))
+            if growth and attempt is not None:
+                minutes = (ctx.at - attempt.started).total_seconds() / 60
+                memory = int(memory + growth * minutes)
+        return cpu, memory
+
+    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
+                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+        out: list[tuple[datetime, str]] = []
+        # Successful requests are only logged while the service is not failing them.
+        healthy = _intervals(timeline, start, end, lambda seen: "failing" not in seen)
+        for i, spec in enumerate(self.config.get("requests") or []):
+            for since, until in healthy:
+                for t in _ticks(ctx, f"request{i}", since, until, float(spec["every"])):
+                    out.append((t, _line(t, self.pattern, ctx, str(spec["msg"]),
+                                         str(spec.get("level", "INFO")))))
+        effects = {f"flag:{f['flag']}": f for f in self.flags}
+        for i, (since, seen) in enumerate(timeline):
+            until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
+            since = max(since, start)
+            for key, status in sorted(seen.items()):
+                if key in effects:
+                    for n, spec in enumerate(effects[key].get("logs") or []):
+                        for t in _ticks(ctx, f"{key}{n}", since, until, float(spec["every"])):
+                            out.append((t, _line(t, self.pattern, ctx, str(spec["msg"]),
+                                                 str(spec.get("level", "WARN")))))
+                elif key.startswith("call:"):
+                    name = key[5:]
+                    message = self.call_errors.get(name, f"{name} call failed: {{error}}")
+                    every = float(self.config.get("error_every", 3.0))
+                    for t in _ticks(ctx, key, since, until, every):
+                        out.append((t, _line(t, self.pattern, ctx,
+                                             message.replace("{error}", status), "ERROR")))
+        return out
+
+
+def _intervals(timeline: list[tuple[datetime, Observation]], start: datetime, end: datetime,
+               keep: Any) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end] during which `keep(observation)` held (all of it if no
+    observation was ever made)."""
+    if not timeline:
+        return [(start, end)]
+    out = []
+    if timeline[0][0] > start:
+        out.append((start, timeline[0][0]))
+    for i, (since, seen) in enumerate(timeline):
+        until = timeline[i + 1][0] if i + 1 < len(timeline) else end
+        if keep(seen) and until > start and since < end:
+            out.append((max(since, start), min(until, end)))
+    return out
+
+
+def call_status(ctx: RunContext, address: str, depth: int = 0) -> str | None:
+    """None if a gRPC/HTTP call to `address` succeeds now, else the error text the caller
+    sees (connection errors in gRPC's words, or the callee's own failure)."""
+    host, port = split_address(address.removeprefix("http://"), 8080)
+    conn = ctx.connect(host, port)
+    if conn.error == "dns":
+        return (f"rpc error: code = Unavailable desc = connection error: desc = \"transport: "
+                f"Error while dialing: dial tcp: lookup {host} on 10.96.0.10:53: no such host\"")
+    if conn.error == "timeout":
+        return "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+    if not conn.ok or conn.pod is None:
+        return (f"rpc error: code = Unavailable desc = connection error: desc = \"transport: "
+                f"Error while dialing: dial tcp {conn.address}: connect: connection refused\"")
+    if depth >= 3:
+        return None
+    found = ctx.world.program_serving(conn.pod, int(conn.address.rsplit(":", 1)[1]), ctx.at)
+    if found is None or not isinstance(found[0], DemoService):
+        return None
+    failure = found[0].failure(found[1], depth)
+    return None if failure is None else f"rpc error: code = Unknown desc = {failure}"
+
+
+class BusyBox(Program):
+    """`sh -c` scripts of the demo's init containers: `until nc -z ...` waits and `cp`."""
+
+    memory_mib = 1
+    cpu_millicores = 0
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        wait = re.search(r"nc -z(?: -v)?(?: -w\s*\d+)? (\S+) (\d+)", script)
+        self.wait_for = (wait.group(1), int(wait.group(2))) if wait else None
+        echo = re.search(r"echo ([^;]+);", script)
+        self.waiting_message = echo.group(1).strip() if echo else ""
+        self.copies = re.findall(r"cp (\S+) (\S+)", script)
+
+    def start(self, ctx: RunContext) -> Fate:
+        if self.wait_for is None:
+            return self._done(ctx, 0.1)
+        return Fate("run", ready_after=None, wake_after=(0.2,))
+
+    def _done(self, ctx: RunContext, after: float) -> Fate:
+        lines = []
+        for source, target in self.copies:
+            content = ctx.file(source)
+            if content is None:
+                return Fate("exit", after=after, exit_code=1, reason="Error", startup=(
+                    LogLine(0.05, f"cp: can't stat '{source}': No such file or directory"),))
+            ctx.world.write_emptydir(ctx.pod, ctx.container, target, content)
+            if "cat " in self.script:
+                lines += [LogLine(0.05, text) for text in content.splitlines()]
+        return Fate("exit", after=after, exit_code=0, reason="Completed", startup=tuple(lines))
+
+    def poll(self, ctx: RunContext) -> Fate | None:
+        attempt = ctx.attempt
+        if attempt is None or self.wait_for is None:
+            return None
+        if ctx.connect(*self.wait_for).ok:
+            attempt.lines.append((ctx.at, f"{self.wait_for[0]} ({self.wait_for[1]}) open"))
+            return self._done(ctx, (ctx.at - attempt.started).total_seconds() + 0.01)
+        return None
+
+    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
+                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+        out: list[tuple[datetime, str]] = []
+        if self.wait_for is None:
+            return out
+        t = start
+        while t < end:
+            host, port = self.wait_for
+            out.append((t, f"nc: {host} ({port}): Connection refused"))
+            out.append((t, self.waiting_message))
+            t += timedelta(seconds=2)
+        return out
+
+
+def demo_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:
+    return DemoService(entry.config)
+
+
+def flagd_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:
+    words = command + args
+    ports = [int(words[i + 1]) for i, w in enumerate(words[:-1])
+             if w in ("--port", "--ofrep-port")]
+    uri = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "--uri"),
+               "file:./etc/flagd/demo.flagd.json")
+    path = "/" + uri.removeprefix("file:").removeprefix("./").lstrip("/")
+    return FlagD(tuple(ports) or (8013,), path)
+
+
+def busybox_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:
+    return BusyBox(" ".join(command + args))
