@@ -22,15 +22,15 @@ app.command("demo")(demo.demo)
 
 
 @app.callback()
-def _configure(verbose: bool = typer.Option(False, "--verbose", "-v",
-                                            help="Log debug output to stderr.")) -> None:
+def _configure(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug output to stderr."),
+) -> None:
     try:
         settings = load_settings()
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(),
-                                                  logging.INFO)
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 

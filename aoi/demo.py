@@ -18,13 +18,27 @@ import typer
 from aoi.errors import fail
 
 DEFAULT_SCENARIO = "k8s_target_port-misconfig-1"
-FIX = ["--context", "sim-writer", "patch", "service", "user-service", "--type", "json",
-       "-p", '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]']
+FIX = [
+    "--context",
+    "sim-writer",
+    "patch",
+    "service",
+    "user-service",
+    "--type",
+    "json",
+    "-p",
+    '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
+]
 
 
 def _kubectl(kubeconfig: str, args: list[str]) -> str:
-    result = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "KUBECONFIG": kubeconfig})
+    result = subprocess.run(
+        ["kubectl", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "KUBECONFIG": kubeconfig},
+    )
     return (result.stdout + result.stderr).rstrip()
 
 
@@ -46,25 +60,49 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
     with start_scenario(chosen) as running:
         kubeconfig = str(running.cluster.kubeconfig)
         typer.secho(f"Scenario {chosen.id}: {chosen.title}", bold=True)
-        typer.echo(f"Emulated cluster ready in {time.monotonic() - started:.2f} s at "
-                   f"{running.cluster.url} (KUBECONFIG={kubeconfig})")
+        typer.echo(
+            f"Emulated cluster ready in {time.monotonic() - started:.2f} s at "
+            f"{running.cluster.url} (KUBECONFIG={kubeconfig})"
+        )
         _step(kubeconfig, "Every pod in the cluster (read-only identity)", ["get", "pods", "-A"])
         if chosen.id != DEFAULT_SCENARIO:
             return
         ns = running.namespace
-        _step(kubeconfig, "The callers cannot reach user-service", [
-            "logs", "-n", ns, "deploy/compose-post-service", "--tail", "4"])
-        _step(kubeconfig, "Its endpoints point at port 9999", [
-            "get", "endpoints", "user-service", "-n", ns])
-        _step(kubeconfig, "The read-only identity cannot change anything", [
-            "patch", "service", "user-service", "-n", ns, "--type", "json", "-p",
-            '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]'])
-        _step(kubeconfig, "The writer identity dry-runs, then applies the fix",
-              [*FIX, "-n", ns, "--dry-run=server"])
+        _step(
+            kubeconfig,
+            "The callers cannot reach user-service",
+            ["logs", "-n", ns, "deploy/compose-post-service", "--tail", "4"],
+        )
+        _step(
+            kubeconfig,
+            "Its endpoints point at port 9999",
+            ["get", "endpoints", "user-service", "-n", ns],
+        )
+        _step(
+            kubeconfig,
+            "The read-only identity cannot change anything",
+            [
+                "patch",
+                "service",
+                "user-service",
+                "-n",
+                ns,
+                "--type",
+                "json",
+                "-p",
+                '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
+            ],
+        )
+        _step(
+            kubeconfig,
+            "The writer identity dry-runs, then applies the fix",
+            [*FIX, "-n", ns, "--dry-run=server"],
+        )
         typer.echo(_kubectl(kubeconfig, [*FIX, "-n", ns]))
         score = running.score("mitigation", None)
-        typer.secho("\n# Mitigation, judged by the AIOpsLab oracle and by our verification",
-                    bold=True)
+        typer.secho(
+            "\n# Mitigation, judged by the AIOpsLab oracle and by our verification", bold=True
+        )
         typer.echo(f"AIOpsLab success: {score.success}; verified: {score.verified}")
         for check in score.checks:
             typer.echo(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}: {check.detail}")

@@ -17,8 +17,10 @@ from sim.faults import FaultError
 from sim.scenario import Scenario, ScenarioError, bundled_scenarios, find_scenario
 from sim.scenario import load_scenario_file as load_file
 
-app = typer.Typer(help="The emulated cloud: AIOpsLab apps and faults behind a real Kubernetes "
-                       "API.", no_args_is_help=True)
+app = typer.Typer(
+    help="The emulated cloud: AIOpsLab apps and faults behind a real Kubernetes API.",
+    no_args_is_help=True,
+)
 
 
 def resolve(name: str) -> Scenario:
@@ -35,16 +37,23 @@ def resolve(name: str) -> Scenario:
 
 
 def summary(scenario: Scenario) -> dict[str, Any]:
-    return {"id": scenario.id, "title": scenario.title, "app": scenario.app,
-            "namespace": load_app(scenario.app).namespace, "tasks": list(scenario.tasks),
-            "labels": scenario.labels.model_dump(), "aiopslab_ids": list(scenario.aiopslab_ids),
-            "tags": list(scenario.tags)}
+    return {
+        "id": scenario.id,
+        "title": scenario.title,
+        "app": scenario.app,
+        "namespace": load_app(scenario.app).namespace,
+        "tasks": list(scenario.tasks),
+        "labels": scenario.labels.model_dump(),
+        "aiopslab_ids": list(scenario.aiopslab_ids),
+        "tags": list(scenario.tags),
+    }
 
 
 @app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
-          app_id: str | None = typer.Option(None, "--app", help="Only this app's scenarios."),
-          ) -> None:
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
+    app_id: str | None = typer.Option(None, "--app", help="Only this app's scenarios."),
+) -> None:
     """List the bundled scenarios."""
     scenarios = [s for s in bundled_scenarios().values() if app_id in (None, s.app)]
     if as_json:
@@ -58,34 +67,44 @@ def list_(as_json: bool = typer.Option(False, "--json", help="One JSON array on 
 
 
 @app.command()
-def show(name: str = typer.Argument(..., help="Scenario id, AIOpsLab problem id or YAML path."),
-         as_json: bool = typer.Option(False, "--json", help="The whole scenario as JSON."),
-         ) -> None:
+def show(
+    name: str = typer.Argument(..., help="Scenario id, AIOpsLab problem id or YAML path."),
+    as_json: bool = typer.Option(False, "--json", help="The whole scenario as JSON."),
+) -> None:
     """Show a scenario: its story, its faults, its answer key and its tasks."""
     scenario = resolve(name)
     if as_json:
         typer.echo(json.dumps({**summary(scenario), **scenario.model_dump()}, indent=2))
         return
     labels = scenario.labels
-    lines = [f"{scenario.id}: {scenario.title}",
-             f"  app:        {scenario.app} (namespace {load_app(scenario.app).namespace})",
-             f"  story:      {scenario.description}" if scenario.description else "",
-             f"  history:    deployed {scenario.history.deployed_minutes_ago:g} min ago, fault "
-             f"{scenario.history.fault_minutes_ago:g} min ago", "  faults:"]
+    lines = [
+        f"{scenario.id}: {scenario.title}",
+        f"  app:        {scenario.app} (namespace {load_app(scenario.app).namespace})",
+        f"  story:      {scenario.description}" if scenario.description else "",
+        f"  history:    deployed {scenario.history.deployed_minutes_ago:g} min ago, fault "
+        f"{scenario.history.fault_minutes_ago:g} min ago",
+        "  faults:",
+    ]
     lines += [f"    - {f.primitive} {json.dumps(f.params)}" for f in scenario.faults]
-    lines += ["  answer key:",
-              f"    detected:           {'Yes' if labels.detected else 'No'}",
-              f"    faulty components:  {', '.join(labels.faulty_components) or '-'}",
-              f"    system level:       {labels.system_level or '-'}",
-              f"    fault type:         {labels.fault_type or '-'}"]
+    lines += [
+        "  answer key:",
+        f"    detected:           {'Yes' if labels.detected else 'No'}",
+        f"    faulty components:  {', '.join(labels.faulty_components) or '-'}",
+        f"    system level:       {labels.system_level or '-'}",
+        f"    fault type:         {labels.fault_type or '-'}",
+    ]
     if labels.root_cause:
         lines.append(f"    root cause:         {labels.root_cause}")
     lines.append("  tasks:")
     lines += [f"    - {t:<13} {scenario.task_id(t)}" for t in scenario.tasks]
     if scenario.mitigation is not None:
-        lines.append(f"  mitigation: AIOpsLab sweep {scenario.mitigation.sweep}; checks: "
-                     + ", ".join(c.check for c in scenario.mitigation.aiopslab_checks
-                                 + scenario.mitigation.verify) or "-")
+        lines.append(
+            f"  mitigation: AIOpsLab sweep {scenario.mitigation.sweep}; checks: "
+            + ", ".join(
+                c.check for c in scenario.mitigation.aiopslab_checks + scenario.mitigation.verify
+            )
+            or "-"
+        )
     typer.echo("\n".join(line for line in lines if line))
 
 
@@ -106,12 +125,14 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."
 
 
 @app.command()
-def serve(scenario_name: str = typer.Option(..., "--scenario", "-s",
-                                            help="Scenario id, AIOpsLab problem id or YAML."),
-          port: int = typer.Option(0, help="API server port (0 picks a free one)."),
-          kubeconfig: Path | None = typer.Option(None, help="Where to write the kubeconfig."),
-          as_json: bool = typer.Option(False, "--json", help="Print one JSON line once ready."),
-          ) -> None:
+def serve(
+    scenario_name: str = typer.Option(
+        ..., "--scenario", "-s", help="Scenario id, AIOpsLab problem id or YAML."
+    ),
+    port: int = typer.Option(0, help="API server port (0 picks a free one)."),
+    kubeconfig: Path | None = typer.Option(None, help="Where to write the kubeconfig."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line once ready."),
+) -> None:
     """Start a scenario's cluster and serve it until interrupted."""
     from aoi.settings import load_settings
     from sim.session import start_scenario
@@ -125,11 +146,17 @@ def serve(scenario_name: str = typer.Option(..., "--scenario", "-s",
         fail(f"cannot serve on port {port}: {exc.strerror}", 1)
     except FaultError as exc:
         fail(f"cannot inject the scenario's faults: {exc}", 1)
-    ready = {"kubeconfig": str(running.cluster.kubeconfig), "api_url": running.cluster.url,
-             "prometheus_url": None, "jaeger_url": None}
+    ready = {
+        "kubeconfig": str(running.cluster.kubeconfig),
+        "api_url": running.cluster.url,
+        "prometheus_url": None,
+        "jaeger_url": None,
+    }
     if as_json:
-        typer.echo(json.dumps({k: ready[k] for k in ("kubeconfig", "prometheus_url",
-                                                     "jaeger_url")}), nl=True)
+        typer.echo(
+            json.dumps({k: ready[k] for k in ("kubeconfig", "prometheus_url", "jaeger_url")}),
+            nl=True,
+        )
     else:
         typer.echo(f"scenario:   {scenario.id} ({scenario.title})")
         typer.echo(f"kubeconfig: {ready['kubeconfig']}")

@@ -41,24 +41,29 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, params: type[_Params]) -> Callable[
-        [Callable[[SimCluster, str, Any], CheckResult]],
-        Callable[[SimCluster, str, Any], CheckResult]]:
-    def register(fn: Callable[[SimCluster, str, Any], CheckResult]) -> Callable[
-            [SimCluster, str, Any], CheckResult]:
+def check(
+    name: str, params: type[_Params]
+) -> Callable[
+    [Callable[[SimCluster, str, Any], CheckResult]], Callable[[SimCluster, str, Any], CheckResult]
+]:
+    def register(
+        fn: Callable[[SimCluster, str, Any], CheckResult],
+    ) -> Callable[[SimCluster, str, Any], CheckResult]:
         CHECKS[name] = Check(name, params, fn)
         return fn
 
     return register
 
 
-def run_check(cluster: SimCluster, namespace: str, name: str,
-              params: dict[str, Any]) -> CheckResult:
+def run_check(
+    cluster: SimCluster, namespace: str, name: str, params: dict[str, Any]
+) -> CheckResult:
     spec = CHECKS[name]
     return spec.run(cluster, namespace, spec.params.model_validate(params))
 
 
 # -- AIOpsLab's sweeps ----------------------------------------------------------------------
+
 
 def sweep(pods: list[Obj], variant: str) -> CheckResult:
     """AIOpsLab's pod sweep. `guarded` skips pods without container statuses (Pending);
@@ -70,33 +75,44 @@ def sweep(pods: list[Obj], variant: str) -> CheckResult:
         if not statuses:
             if variant == "guarded":
                 continue
-            return CheckResult(f"sweep:{variant}", False, f"pod {name} has no container "
-                               "statuses (AIOpsLab's evaluation raises on it)")
+            return CheckResult(
+                f"sweep:{variant}",
+                False,
+                f"pod {name} has no container statuses (AIOpsLab's evaluation raises on it)",
+            )
         for status in statuses:
             state = status.get("state") or {}
             waiting, terminated = state.get("waiting"), state.get("terminated")
             if waiting is not None:
                 reason = waiting.get("reason")
                 if variant == "wrong_bin":
-                    if reason in ("CrashLoopBackOff", "Error", "ImagePullBackOff",
-                                  "ErrImagePull"):
-                        return CheckResult(f"sweep:{variant}", False,
-                                           f"pod {name}: container waiting ({reason})")
+                    if reason in ("CrashLoopBackOff", "Error", "ImagePullBackOff", "ErrImagePull"):
+                        return CheckResult(
+                            f"sweep:{variant}", False, f"pod {name}: container waiting ({reason})"
+                        )
                     continue
                 if reason == "CrashLoopBackOff":
-                    return CheckResult(f"sweep:{variant}", False,
-                                       f"pod {name}: container in CrashLoopBackOff")
+                    return CheckResult(
+                        f"sweep:{variant}", False, f"pod {name}: container in CrashLoopBackOff"
+                    )
             elif terminated is not None and terminated.get("reason") != "Completed":
-                return CheckResult(f"sweep:{variant}", False,
-                                   f"pod {name}: container terminated ({terminated.get('reason')})")
+                return CheckResult(
+                    f"sweep:{variant}",
+                    False,
+                    f"pod {name}: container terminated ({terminated.get('reason')})",
+                )
             if not status.get("ready"):
-                return CheckResult(f"sweep:{variant}", False, f"pod {name}: container "
-                                   f"{status.get('name')} not ready")
+                return CheckResult(
+                    f"sweep:{variant}",
+                    False,
+                    f"pod {name}: container {status.get('name')} not ready",
+                )
     return CheckResult(f"sweep:{variant}", True, f"{len(pods)} pods checked")
 
 
-def wait_for_ready(cluster: SimCluster, namespace: str, max_wait: float = 60.0,
-                   step: float = 5.0) -> CheckResult:
+def wait_for_ready(
+    cluster: SimCluster, namespace: str, max_wait: float = 60.0, step: float = 5.0
+) -> CheckResult:
     """AIOpsLab's wait_for_ready: within 60 s, every pod Succeeded or all containers ready.
 
     The emulated clock is moved on `step` seconds at a time instead of sleeping.
@@ -106,9 +122,12 @@ def wait_for_ready(cluster: SimCluster, namespace: str, max_wait: float = 60.0,
         pods = cluster.api.list(Target.of("Pod", namespace))
         ok = bool(pods) and all(
             (p.get("status") or {}).get("phase") == "Succeeded"
-            or ((p.get("status") or {}).get("containerStatuses")
-                and all(s.get("ready") for s in p["status"]["containerStatuses"]))
-            for p in pods)
+            or (
+                (p.get("status") or {}).get("containerStatuses")
+                and all(s.get("ready") for s in p["status"]["containerStatuses"])
+            )
+            for p in pods
+        )
         if ok:
             return CheckResult("wait_for_ready", True, f"all pods ready after {waited:.0f}s")
         if waited >= max_wait:
@@ -118,6 +137,7 @@ def wait_for_ready(cluster: SimCluster, namespace: str, max_wait: float = 60.0,
 
 
 # -- family checks (AIOpsLab's extra conditions) --------------------------------------------
+
 
 class TargetPortParams(_Params):
     service: str
@@ -134,8 +154,9 @@ def _target_port(cluster: SimCluster, namespace: str, p: TargetPortParams) -> Ch
     target = ports[0].get("targetPort") if ports else None
     # AIOpsLab compares with an exact match: the string "9090" or a named port fails.
     ok = isinstance(target, int) and not isinstance(target, bool) and target == p.port
-    return CheckResult("service_target_port", ok, f"{p.service} ports[0].targetPort is "
-                       f"{json.dumps(target)}")
+    return CheckResult(
+        "service_target_port", ok, f"{p.service} ports[0].targetPort is {json.dumps(target)}"
+    )
 
 
 class ReplicasParams(_Params):
@@ -153,8 +174,9 @@ def _replicas(cluster: SimCluster, namespace: str, p: ReplicasParams) -> CheckRe
     replicas = deployment["spec"].get("replicas")
     available = (deployment.get("status") or {}).get("availableReplicas", 0)
     ok = replicas == p.replicas and available == p.available
-    return CheckResult("deployment_replicas", ok, f"{p.deployment}: replicas {replicas}, "
-                       f"available {available}")
+    return CheckResult(
+        "deployment_replicas", ok, f"{p.deployment}: replicas {replicas}, available {available}"
+    )
 
 
 class PodNameParams(_Params):
@@ -165,8 +187,9 @@ class PodNameParams(_Params):
 def _pod_name(cluster: SimCluster, namespace: str, p: PodNameParams) -> CheckResult:
     names = [pod["metadata"]["name"] for pod in cluster.api.list(Target.of("Pod", namespace))]
     ok = any(p.contains in name for name in names)
-    return CheckResult("pod_name_contains", ok, f"a pod named *{p.contains}* "
-                       f"{'exists' if ok else 'is missing'}")
+    return CheckResult(
+        "pod_name_contains", ok, f"a pod named *{p.contains}* {'exists' if ok else 'is missing'}"
+    )
 
 
 class CommandParams(_Params):
@@ -182,11 +205,13 @@ def _command(cluster: SimCluster, namespace: str, p: CommandParams) -> CheckResu
         return CheckResult("command_contains", False, f"deployment {p.deployment} not found")
     containers = deployment["spec"]["template"]["spec"]["containers"]
     ok = all(p.contains in (c.get("command") or []) for c in containers)
-    return CheckResult("command_contains", ok, f"{p.deployment} commands: "
-                       f"{[c.get('command') for c in containers]}")
+    return CheckResult(
+        "command_contains", ok, f"{p.deployment} commands: {[c.get('command') for c in containers]}"
+    )
 
 
 # -- verification: is the cause gone? -------------------------------------------------------
+
 
 class NoParams(_Params):
     pass
@@ -201,10 +226,16 @@ def _all_pods_healthy(cluster: SimCluster, namespace: str, p: NoParams) -> Check
         if status.get("phase") == "Succeeded":
             continue
         statuses = status.get("containerStatuses") or []
-        if status.get("phase") != "Running" or not statuses or not all(
-                s.get("ready") for s in statuses):
-            return CheckResult("all_pods_healthy", False, f"pod {pod['metadata']['name']} is "
-                               f"{status.get('phase')} and not ready")
+        if (
+            status.get("phase") != "Running"
+            or not statuses
+            or not all(s.get("ready") for s in statuses)
+        ):
+            return CheckResult(
+                "all_pods_healthy",
+                False,
+                f"pod {pod['metadata']['name']} is {status.get('phase')} and not ready",
+            )
     return CheckResult("all_pods_healthy", True, f"{len(pods)} pods running and ready")
 
 
@@ -226,20 +257,24 @@ def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> Che
     world = cluster.world
     with cluster.api.lock:
         world.sync()
-        pods = [pod for pod in world.store.kind_iter("Pod", namespace)
-                if pod["metadata"]["name"].startswith(p.source + "-")
-                and (pod.get("status") or {}).get("podIP")]
+        pods = [
+            pod
+            for pod in world.store.kind_iter("Pod", namespace)
+            if pod["metadata"]["name"].startswith(p.source + "-")
+            and (pod.get("status") or {}).get("podIP")
+        ]
         if not pods:
             return CheckResult("dependency_ok", False, f"no running pod of {p.source}")
         pod = pods[0]
         ctx = RunContext(world, pod, pod["spec"]["containers"][0], world.now)
         if p.protocol == "mongo":
-            session = mongo_connect(ctx, p.address, user=p.user, password=p.password,
-                                    record=False)
-            ok = session.outcome == "ok" and (p.database is None
-                                              or session.can_read(p.database))
-            detail = session.outcome if session.outcome != "ok" or ok else \
-                f"not authorized on {p.database}"
+            session = mongo_connect(ctx, p.address, user=p.user, password=p.password, record=False)
+            ok = session.outcome == "ok" and (p.database is None or session.can_read(p.database))
+            detail = (
+                session.outcome
+                if session.outcome != "ok" or ok
+                else f"not authorized on {p.database}"
+            )
         else:
             conn = ctx.connect(*split_address(p.address, 80))
             ok, detail = conn.ok, conn.error or "connected"
@@ -261,8 +296,9 @@ def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> CheckRe
     except (ApiError, KeyError, ValueError):
         return CheckResult("feature_flag", False, f"flag {p.flag} not readable")
     ok = flag.get("defaultVariant") == p.variant
-    return CheckResult("feature_flag", ok, f"{p.flag} defaultVariant is "
-                       f"{flag.get('defaultVariant')!r}")
+    return CheckResult(
+        "feature_flag", ok, f"{p.flag} defaultVariant is {flag.get('defaultVariant')!r}"
+    )
 
 
 class ServesParams(_Params):
@@ -277,10 +313,12 @@ def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult
     with cluster.api.lock:
         world.sync()
         for pod in world.store.kind_iter("Pod", namespace):
-            if pod["metadata"]["name"].startswith(p.deployment + "-") and \
-                    p.port in world.serving_ports(pod, world.now):
-                return CheckResult("serves_port", True, f"{pod['metadata']['name']} serves "
-                                   f":{p.port}")
+            if pod["metadata"]["name"].startswith(
+                p.deployment + "-"
+            ) and p.port in world.serving_ports(pod, world.now):
+                return CheckResult(
+                    "serves_port", True, f"{pod['metadata']['name']} serves :{p.port}"
+                )
     return CheckResult("serves_port", False, f"no pod of {p.deployment} serves :{p.port}")
 
 

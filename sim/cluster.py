@@ -67,9 +67,14 @@ class SimCluster:
             self.apply(manifest)
 
     def deploy(self, app: App) -> None:
+        with self.api.batch():
+            self._deploy(app)
+
+    def _deploy(self, app: App) -> None:
         for manifest in render(app):
             if manifest["kind"] == "Namespace" and self.world.store.peek(
-                    resource_for_kind("Namespace"), None, manifest["metadata"]["name"]):
+                resource_for_kind("Namespace"), None, manifest["metadata"]["name"]
+            ):
                 continue
             self.apply(manifest)
 
@@ -85,8 +90,9 @@ class SimCluster:
 
     # -- serving ----------------------------------------------------------------------------
 
-    def serve(self, *, port: int = 0, kubeconfig: Path | None = None,
-              namespace: str = "default") -> SimCluster:
+    def serve(
+        self, *, port: int = 0, kubeconfig: Path | None = None, namespace: str = "default"
+    ) -> SimCluster:
         """Serve the API on 127.0.0.1 (port 0 picks a free one) and write the kubeconfig."""
         cert = make_serving_cert()
         server = KubeApiServer(self.api, self.identities)
@@ -100,12 +106,10 @@ class SimCluster:
             try:
                 runner = web.AppRunner(server.app(), access_log=None)
                 loop.run_until_complete(runner.setup())
-                site = web.TCPSite(runner, "127.0.0.1", port,
-                                   ssl_context=cert.server_context())
+                site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=cert.server_context())
                 loop.run_until_complete(site.start())
                 self._runner = runner
-                sockets = site._server.sockets if site._server else []  # noqa: SLF001
-                self.url = f"https://127.0.0.1:{sockets[0].getsockname()[1]}"
+                self.url = f"https://127.0.0.1:{runner.addresses[0][1]}"
             except BaseException as exc:  # reported to the caller below
                 failure.append(exc)
                 ready.set()
@@ -124,8 +128,9 @@ class SimCluster:
             self._tmp = tempfile.TemporaryDirectory(prefix="aoi-sim-")
             kubeconfig = Path(self._tmp.name) / "kubeconfig"
         assert self.url is not None
-        self.kubeconfig = write_kubeconfig(kubeconfig, kubeconfig_document(
-            self.url, cert.ca_pem, self.identities, namespace))
+        self.kubeconfig = write_kubeconfig(
+            kubeconfig, kubeconfig_document(self.url, cert.ca_pem, self.identities, namespace)
+        )
         return self
 
     def stop(self) -> None:
@@ -144,7 +149,10 @@ class SimCluster:
         self.stop()
 
 
-def history_times(present: datetime, deployed_minutes_ago: float,
-                  fault_minutes_ago: float) -> tuple[datetime, datetime]:
-    return (present - timedelta(minutes=deployed_minutes_ago),
-            present - timedelta(minutes=fault_minutes_ago))
+def history_times(
+    present: datetime, deployed_minutes_ago: float, fault_minutes_ago: float
+) -> tuple[datetime, datetime]:
+    return (
+        present - timedelta(minutes=deployed_minutes_ago),
+        present - timedelta(minutes=fault_minutes_ago),
+    )

@@ -50,10 +50,12 @@ class Primitive:
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def primitive(name: str, params: type[_Params], summary: str) -> Callable[
-        [Callable[[SimCluster, str, Any], None]], Callable[[SimCluster, str, Any], None]]:
-    def register(fn: Callable[[SimCluster, str, Any], None]) -> Callable[
-            [SimCluster, str, Any], None]:
+def primitive(
+    name: str, params: type[_Params], summary: str
+) -> Callable[[Callable[[SimCluster, str, Any], None]], Callable[[SimCluster, str, Any], None]]:
+    def register(
+        fn: Callable[[SimCluster, str, Any], None],
+    ) -> Callable[[SimCluster, str, Any], None]:
         PRIMITIVES[name] = Primitive(name, params, fn, summary)
         return fn
 
@@ -67,8 +69,7 @@ def fault_params_problems(fault: FaultSpec) -> list[str]:
     try:
         spec.params.model_validate(fault.params)
     except ValidationError as exc:
-        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                for e in exc.errors()]
+        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     return []
 
 
@@ -78,6 +79,7 @@ def inject(cluster: SimCluster, namespace: str, fault: FaultSpec) -> None:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def _get(cluster: SimCluster, kind: str, namespace: str | None, name: str) -> Obj:
     try:
@@ -101,13 +103,15 @@ def delete_pods(cluster: SimCluster, namespace: str, workloads: list[str]) -> No
 
 def rollout_restart(cluster: SimCluster, namespace: str, deployment: str) -> None:
     stamp = rfc3339(cluster.world.now.astimezone(UTC))
-    body = {"spec": {"template": {"metadata": {"annotations": {
-        "kubectl.kubernetes.io/restartedAt": stamp}}}}}
+    body = {
+        "spec": {
+            "template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}
+        }
+    }
     cluster.api.patch(Target.of("Deployment", namespace, deployment), body, STRATEGIC)
 
 
-def _mongo_shell(cluster: SimCluster, namespace: str, target: str, script: str,
-                 user: str) -> None:
+def _mongo_shell(cluster: SimCluster, namespace: str, target: str, script: str, user: str) -> None:
     pods = [p for p in _pods_of(cluster, namespace, target) if p["spec"].get("nodeName")]
     if not pods:
         raise FaultError(f"no running pod of {target} to run the mongo shell in")
@@ -120,14 +124,18 @@ def _mongo_shell(cluster: SimCluster, namespace: str, target: str, script: str,
 
 # -- AIOpsLab's faults ----------------------------------------------------------------------
 
+
 class ServicePortParams(_Params):
     service: str
     from_port: int = 9090
     to_port: int = 9999
 
 
-@primitive("service_target_port", ServicePortParams,
-           "Service targetPort changed so traffic goes to a port nothing listens on")
+@primitive(
+    "service_target_port",
+    ServicePortParams,
+    "Service targetPort changed so traffic goes to a port nothing listens on",
+)
 def _service_target_port(cluster: SimCluster, namespace: str, p: ServicePortParams) -> None:
     service = _get(cluster, "Service", namespace, p.service)
     for port in service["spec"].get("ports") or []:
@@ -144,8 +152,9 @@ class ScaleParams(_Params):
 
 @primitive("scale", ScaleParams, "Workload scaled (to zero, or to too few replicas)")
 def _scale(cluster: SimCluster, namespace: str, p: ScaleParams) -> None:
-    cluster.api.patch(Target.of(p.kind, namespace, p.workload, "scale"),
-                      {"spec": {"replicas": p.replicas}}, MERGE)
+    cluster.api.patch(
+        Target.of(p.kind, namespace, p.workload, "scale"), {"spec": {"replicas": p.replicas}}, MERGE
+    )
 
 
 class NodeSelectorParams(_Params):
@@ -154,24 +163,32 @@ class NodeSelectorParams(_Params):
     recreate: bool = True
 
 
-@primitive("node_selector", NodeSelectorParams,
-           "Deployment pinned to a node that does not exist; new pods stay Pending")
+@primitive(
+    "node_selector",
+    NodeSelectorParams,
+    "Deployment pinned to a node that does not exist; new pods stay Pending",
+)
 def _node_selector(cluster: SimCluster, namespace: str, p: NodeSelectorParams) -> None:
     deployment = _get(cluster, "Deployment", namespace, p.deployment)
     deployment["spec"]["template"]["spec"]["nodeSelector"] = dict(p.node_selector)
     _replace_workload(cluster, namespace, deployment, p.recreate)
 
 
-def _replace_workload(cluster: SimCluster, namespace: str, deployment: Obj,
-                      recreate: bool) -> None:
+def _replace_workload(cluster: SimCluster, namespace: str, deployment: Obj, recreate: bool) -> None:
     target = Target.of("Deployment", namespace, deployment["metadata"]["name"])
     if recreate:
         # As AIOpsLab does it: delete the deployment, then apply the edited manifest.
         cluster.api.delete(target)
-        fresh = {"apiVersion": "apps/v1", "kind": "Deployment",
-                 "metadata": {k: v for k, v in deployment["metadata"].items()
-                              if k in ("name", "namespace", "labels", "annotations")},
-                 "spec": deployment["spec"]}
+        fresh = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                k: v
+                for k, v in deployment["metadata"].items()
+                if k in ("name", "namespace", "labels", "annotations")
+            },
+            "spec": deployment["spec"],
+        }
         cluster.api.create(Target.of("Deployment", namespace), fresh)
     else:
         cluster.api.update(target, deployment)
@@ -186,12 +203,19 @@ class MongoRoleParams(_Params):
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive("mongodb_revoke_role", MongoRoleParams,
-           "A MongoDB user loses a role on a database; its clients fail authorization")
+@primitive(
+    "mongodb_revoke_role",
+    MongoRoleParams,
+    "A MongoDB user loses a role on a database; its clients fail authorization",
+)
 def _mongodb_revoke_role(cluster: SimCluster, namespace: str, p: MongoRoleParams) -> None:
-    _mongo_shell(cluster, namespace, p.target,
-                 f"db.revokeRolesFromUser('{p.user}', [{{role: '{p.role}', db: "
-                 f"'{p.database}'}}]);", p.as_user)
+    _mongo_shell(
+        cluster,
+        namespace,
+        p.target,
+        f"db.revokeRolesFromUser('{p.user}', [{{role: '{p.role}', db: '{p.database}'}}]);",
+        p.as_user,
+    )
     delete_pods(cluster, namespace, p.restart)
 
 
@@ -202,8 +226,11 @@ class MongoDropUserParams(_Params):
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive("mongodb_drop_user", MongoDropUserParams,
-           "A MongoDB user is dropped; its clients fail authentication")
+@primitive(
+    "mongodb_drop_user",
+    MongoDropUserParams,
+    "A MongoDB user is dropped; its clients fail authentication",
+)
 def _mongodb_drop_user(cluster: SimCluster, namespace: str, p: MongoDropUserParams) -> None:
     _mongo_shell(cluster, namespace, p.target, f"db.dropUser('{p.user}');", p.as_user)
     delete_pods(cluster, namespace, p.restart)
@@ -217,12 +244,16 @@ class MongoTlsParams(_Params):
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive("mongodb_require_tls", MongoTlsParams,
-           "mongod switched to requireTLS while its clients still speak plain TCP")
+@primitive(
+    "mongodb_require_tls",
+    MongoTlsParams,
+    "mongod switched to requireTLS while its clients still speak plain TCP",
+)
 def _mongodb_require_tls(cluster: SimCluster, namespace: str, p: MongoTlsParams) -> None:
     configmap = _get(cluster, "ConfigMap", namespace, p.configmap)
     configmap.setdefault("data", {})[p.key] = (
-        f"net:\n  tls:\n    mode: requireTLS\n    certificateKeyFile: {p.certificate_key_file}\n")
+        f"net:\n  tls:\n    mode: requireTLS\n    certificateKeyFile: {p.certificate_key_file}\n"
+    )
     cluster.api.update(Target.of("ConfigMap", namespace, p.configmap), configmap)
     delete_pods(cluster, namespace, p.restart)
     rollout_restart(cluster, namespace, p.target)
@@ -269,8 +300,11 @@ class NoParams(_Params):
     pass
 
 
-@primitive("redeploy_without_pv", NoParams,
-           "The app's namespace deleted and redeployed; its Retain volumes stay Released")
+@primitive(
+    "redeploy_without_pv",
+    NoParams,
+    "The app's namespace deleted and redeployed; its Retain volumes stay Released",
+)
 def _redeploy_without_pv(cluster: SimCluster, namespace: str, p: NoParams) -> None:
     cluster.api.delete(Target.of("Namespace", None, namespace))
     app = next(a for a in cluster.apps if a.namespace == namespace)
@@ -288,9 +322,15 @@ class ChaosParams(_Params):
 
 @primitive("chaos_mesh", ChaosParams, "A Chaos Mesh experiment (PodChaos or NetworkChaos)")
 def _chaos(cluster: SimCluster, namespace: str, p: ChaosParams) -> None:
-    cluster.api.create(Target.of(p.kind, namespace), {
-        "apiVersion": "chaos-mesh.org/v1alpha1", "kind": p.kind,
-        "metadata": {"name": p.name, "namespace": namespace}, "spec": copy.deepcopy(p.spec)})
+    cluster.api.create(
+        Target.of(p.kind, namespace),
+        {
+            "apiVersion": "chaos-mesh.org/v1alpha1",
+            "kind": p.kind,
+            "metadata": {"name": p.name, "namespace": namespace},
+            "spec": copy.deepcopy(p.spec),
+        },
+    )
 
 
 class FlagParams(_Params):
@@ -301,8 +341,11 @@ class FlagParams(_Params):
     restart: str | None = "flagd"
 
 
-@primitive("feature_flag", FlagParams,
-           "A flagd feature flag's default variant changed (OpenTelemetry demo failures)")
+@primitive(
+    "feature_flag",
+    FlagParams,
+    "A flagd feature flag's default variant changed (OpenTelemetry demo failures)",
+)
 def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> None:
     configmap = _get(cluster, "ConfigMap", namespace, p.configmap)
     flags = json.loads(configmap["data"][p.key])
@@ -322,6 +365,7 @@ def _noop(cluster: SimCluster, namespace: str, p: NoParams) -> None:
 
 # -- checks ---------------------------------------------------------------------------------
 
+
 def check_params(check: CheckSpec) -> list[str]:
     from sim.checks import CHECKS
 
@@ -331,10 +375,17 @@ def check_params(check: CheckSpec) -> list[str]:
     try:
         spec.params.model_validate(check.params)
     except ValidationError as exc:
-        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                for e in exc.errors()]
+        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     return []
 
 
-__all__ = ["PRIMITIVES", "FaultError", "check_params", "delete_pods", "fault_params_problems",
-           "inject", "resource_for_kind", "rollout_restart"]
+__all__ = [
+    "PRIMITIVES",
+    "FaultError",
+    "check_params",
+    "delete_pods",
+    "fault_params_problems",
+    "inject",
+    "resource_for_kind",
+    "rollout_restart",
+]

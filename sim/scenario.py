@@ -8,6 +8,7 @@ traceback.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,8 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 TaskType = Literal["detection", "localization", "analysis", "mitigation"]
 TASK_TYPES: tuple[TaskType, ...] = ("detection", "localization", "analysis", "mitigation")
 SYSTEM_LEVELS = ("Hardware", "Operating System", "Virtualization", "Application")
-FAULT_TYPES = ("Misconfiguration", "Code Defect", "Authentication Issue",
-               "Network/Storage Issue", "Operation Error", "Dependency Problem")
+FAULT_TYPES = (
+    "Misconfiguration",
+    "Code Defect",
+    "Authentication Issue",
+    "Network/Storage Issue",
+    "Operation Error",
+    "Dependency Problem",
+)
 
 
 class _Strict(BaseModel):
@@ -95,7 +102,7 @@ class Scenario(_Strict):
     def task_id(self, task: TaskType) -> str:
         """The AIOpsLab problem id of a task, or `<scenario>-<task>` for our own scenarios."""
         for problem in self.aiopslab_ids:
-            if f"-{task}" in problem:
+            if task in re.split(r"[-_]", problem):
                 return problem
         return f"{self.id}-{task}"
 
@@ -153,12 +160,13 @@ def _line_of(doc: Any, location: tuple[int | str, ...]) -> int:
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Parse and validate one scenario document, including its faults' and checks' params."""
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise ScenarioError(source, [f"{line}: not valid YAML: "
-                                     f"{getattr(exc, 'problem', exc)}"]) from None
+        raise ScenarioError(
+            source, [f"{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]
+        ) from None
     if not isinstance(doc, dict):
         raise ScenarioError(source, ["1: a scenario must be a YAML mapping"])
     try:
@@ -183,8 +191,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
                     line = _line_of(doc, ("mitigation", group, i))
                     problems.append(f"{line}: mitigation.{group}[{i}]: {problem}")
     if "mitigation" in scenario.tasks and scenario.mitigation is None:
-        problems.append(f"{_line_of(doc, ('tasks',))}: tasks: a mitigation task needs a "
-                        "`mitigation` section")
+        problems.append(
+            f"{_line_of(doc, ('tasks',))}: tasks: a mitigation task needs a `mitigation` section"
+        )
     if problems:
         raise ScenarioError(source, problems)
     return scenario

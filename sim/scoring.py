@@ -3,6 +3,7 @@ mitigation that also requires the fault's cause to be gone."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ class Score:
 def score_detection(scenario: Scenario, submission: Any) -> Score:
     expected = "Yes" if scenario.labels.detected else "No"
     if not isinstance(submission, str):
-        return Score("detection", False, "Invalid Format: detection takes \"Yes\" or \"No\"")
+        return Score("detection", False, 'Invalid Format: detection takes "Yes" or "No"')
     ok = submission.strip().lower() == expected.lower()
     return Score("detection", ok, f"expected {expected!r}, got {submission.strip()!r}")
 
@@ -53,33 +54,43 @@ def score_localization(scenario: Scenario, submission: Any) -> Score:
         else:
             exact |= sorted(map(str, predicted)) == sorted(target)
         # AIOpsLab builds the set from the raw submission (a bare string becomes characters).
-        try:
+        with contextlib.suppress(TypeError):
             subset |= set(target).issubset(set(submission))
-        except TypeError:
-            pass
     size = len(submission) if isinstance(submission, (list, str)) else 1
     accuracy = 100.0 if exact else (100.0 / size if subset and size else 0.0)
     ok = exact or (subset and size == 1)
-    return Score("localization", ok, f"expected {scenario.labels.faulty_components}, got "
-                 f"{submission!r}", accuracy=accuracy)
+    return Score(
+        "localization",
+        ok,
+        f"expected {scenario.labels.faulty_components}, got {submission!r}",
+        accuracy=accuracy,
+    )
 
 
 def score_analysis(scenario: Scenario, submission: Any) -> Score:
     if not isinstance(submission, dict):
-        return Score("analysis", False, "Invalid Format: analysis takes {\"system_level\": ..., "
-                     "\"fault_type\": ...}")
+        return Score(
+            "analysis",
+            False,
+            'Invalid Format: analysis takes {"system_level": ..., "fault_type": ...}',
+        )
     level = str(submission.get("system_level", "")).strip().lower()
     kind = str(submission.get("fault_type", "")).strip().lower()
     want_level = (scenario.labels.system_level or "").lower()
     want_kind = (scenario.labels.fault_type or "").lower()
     ok = level == want_level and kind == want_kind
-    return Score("analysis", ok, f"expected {scenario.labels.system_level}/"
-                 f"{scenario.labels.fault_type}, got {submission.get('system_level')}/"
-                 f"{submission.get('fault_type')}")
+    return Score(
+        "analysis",
+        ok,
+        f"expected {scenario.labels.system_level}/"
+        f"{scenario.labels.fault_type}, got {submission.get('system_level')}/"
+        f"{submission.get('fault_type')}",
+    )
 
 
-def score_mitigation(cluster: SimCluster, scenario: Scenario, namespace: str, *,
-                     settle_seconds: float = 60.0) -> Score:
+def score_mitigation(
+    cluster: SimCluster, scenario: Scenario, namespace: str, *, settle_seconds: float = 60.0
+) -> Score:
     """AIOpsLab's oracle on the cluster as it is now; then, after `settle_seconds` of
     emulated time, whether every pod is healthy and the scenario's cause checks pass."""
     spec = scenario.mitigation
@@ -99,16 +110,21 @@ def score_mitigation(cluster: SimCluster, scenario: Scenario, namespace: str, *,
     if settle_seconds:
         cluster.advance(settle_seconds)
     verification = [run_check(cluster, namespace, "all_pods_healthy", {})]
-    verification += [run_check(cluster, namespace, item.check, item.params)
-                     for item in spec.verify]
+    verification += [run_check(cluster, namespace, item.check, item.params) for item in spec.verify]
     verified = success and all(r.passed for r in verification)
     failed = [r.detail for r in results + verification if not r.passed]
-    return Score("mitigation", success, "; ".join(failed) or "mitigated", verified=verified,
-                 checks=results + verification)
+    return Score(
+        "mitigation",
+        success,
+        "; ".join(failed) or "mitigated",
+        verified=verified,
+        checks=results + verification,
+    )
 
 
-def score(cluster: SimCluster, scenario: Scenario, namespace: str, task: TaskType,
-          submission: Any) -> Score:
+def score(
+    cluster: SimCluster, scenario: Scenario, namespace: str, task: TaskType, submission: Any
+) -> Score:
     if task == "detection":
         return score_detection(scenario, submission)
     if task == "localization":

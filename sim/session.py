@@ -36,9 +36,16 @@ class RunningScenario:
         self.stop()
 
 
-def start_scenario(scenario: Scenario, *, present: datetime | None = None,
-                   follow_wall: bool = False, seed: int | None = None, serve: bool = True,
-                   port: int = 0, kubeconfig: Path | None = None) -> RunningScenario:
+def start_scenario(
+    scenario: Scenario,
+    *,
+    present: datetime | None = None,
+    follow_wall: bool = False,
+    seed: int | None = None,
+    serve: bool = True,
+    port: int = 0,
+    kubeconfig: Path | None = None,
+) -> RunningScenario:
     """Build the scenario's cluster as of `present` (default: now).
 
     With `follow_wall` the served cluster's clock then runs with real time (for people and
@@ -48,16 +55,22 @@ def start_scenario(scenario: Scenario, *, present: datetime | None = None,
     history = scenario.history
     deployed = present - timedelta(minutes=history.deployed_minutes_ago)
     app = load_app(scenario.app)
-    cluster = SimCluster(SimClock(deployed), seed=scenario.seed if seed is None else seed,
-                         apps=[app])
+    cluster = SimCluster(
+        SimClock(deployed), seed=scenario.seed if seed is None else seed, apps=[app]
+    )
     cluster.bootstrap()
     cluster.deploy(app)
-    faults = sorted(scenario.faults, key=lambda f: -(f.at_minutes_ago if f.at_minutes_ago
-                                                     is not None else history.fault_minutes_ago))
+    faults = sorted(
+        scenario.faults,
+        key=lambda f: (
+            -(f.at_minutes_ago if f.at_minutes_ago is not None else history.fault_minutes_ago)
+        ),
+    )
     fault_time = present - timedelta(minutes=history.fault_minutes_ago)
     for fault in faults:
-        minutes = fault.at_minutes_ago if fault.at_minutes_ago is not None else \
-            history.fault_minutes_ago
+        minutes = (
+            fault.at_minutes_ago if fault.at_minutes_ago is not None else history.fault_minutes_ago
+        )
         cluster.advance_to(present - timedelta(minutes=minutes))
         inject(cluster, app.namespace, fault)
     cluster.advance_to(present)

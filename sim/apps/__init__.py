@@ -30,8 +30,7 @@ class ImageSpec(_Strict):
     pull_seconds: float = 2.0
 
     def entry(self) -> ImageEntry:
-        return ImageEntry(self.name, self.software, self.config, self.size_bytes,
-                          self.pull_seconds)
+        return ImageEntry(self.name, self.software, self.config, self.size_bytes, self.pull_seconds)
 
 
 class Defaults(_Strict):
@@ -119,15 +118,25 @@ def render(app: App) -> list[Obj]:
             spec["serviceName"] = w.service_name or w.name
         out.append({"apiVersion": "apps/v1", "kind": w.kind, "metadata": meta, "spec": spec})
         if w.service is not None:
-            service_selector = (_fill(d.service_selector, w.name)
-                                if d.service_selector is not None else selector)
+            service_selector = (
+                _fill(d.service_selector, w.name) if d.service_selector is not None else selector
+            )
             service_meta: Obj = {"name": w.service_name or w.name, "namespace": ns}
             if d.service_labels:
                 service_meta["labels"] = _fill(d.service_labels, w.name)
-            service_spec = {"type": "ClusterIP", "selector": service_selector,
-                            **copy.deepcopy(w.service)}
-            out.append({"apiVersion": "v1", "kind": "Service", "metadata": service_meta,
-                        "spec": service_spec})
+            service_spec = {
+                "type": "ClusterIP",
+                "selector": service_selector,
+                **copy.deepcopy(w.service),
+            }
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": service_meta,
+                    "spec": service_spec,
+                }
+            )
     return out
 
 

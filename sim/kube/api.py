@@ -6,6 +6,8 @@ takes."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -30,8 +32,17 @@ class ClusterRuntime(Protocol):
 
     def sync(self) -> None: ...
 
-    def logs(self, namespace: str, pod: str, container: str | None, *, previous: bool,
-             tail_lines: int | None, since_seconds: int | None, timestamps: bool) -> str: ...
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        *,
+        previous: bool,
+        tail_lines: int | None,
+        since_seconds: int | None,
+        timestamps: bool,
+    ) -> str: ...
 
     def pod_metrics(self, namespace: str | None) -> list[Obj]: ...
 
@@ -50,8 +61,13 @@ class Target:
     subresource: str | None = None
 
     @classmethod
-    def of(cls, kind: str, namespace: str | None, name: str | None = None,
-           subresource: str | None = None) -> Target:
+    def of(
+        cls,
+        kind: str,
+        namespace: str | None,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> Target:
         return cls(resource_for_kind(kind), namespace, name, subresource)
 
 
@@ -83,17 +99,30 @@ def parse_resource_path(path: str) -> Target | None:
 
 
 def _status_success(rt: ResourceType, obj: Obj) -> Obj:
-    details: Obj = {"name": obj["metadata"]["name"], "kind": rt.plural,
-                    "uid": obj["metadata"].get("uid")}
+    details: Obj = {
+        "name": obj["metadata"]["name"],
+        "kind": rt.plural,
+        "uid": obj["metadata"].get("uid"),
+    }
     if rt.group:
         details["group"] = rt.group
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": details}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }
 
 
 # Kinds whose DELETE answers with the object rather than a Status.
-_RETURNS_OBJECT = {"Pod", "PersistentVolume", "PersistentVolumeClaim", "ServiceAccount",
-                   "Namespace"}
+_RETURNS_OBJECT = {
+    "Pod",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "ServiceAccount",
+    "Namespace",
+}
 
 
 class ResourceApi:
@@ -103,60 +132,107 @@ class ResourceApi:
         self.store = store
         self.runtime = runtime
         self.lock = threading.RLock()
+        self._batching = False
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Apply many writes before the cluster reacts (as `kubectl apply -f dir/` does, in
+        quick succession); the runtime catches up once, at the end."""
+        with self.lock:
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
+            self.runtime.sync()
+
+    def _react(self) -> None:
+        if not self._batching:
+            self.runtime.sync()
 
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, target: Target) -> Obj:
         with self.lock:
-            self.runtime.sync()
+            self._react()
             if target.subresource == "scale":
                 return self._scale_of(target)
             return self.store.get(target.rt, target.namespace, target.name or "")
 
-    def list(self, target: Target, label_selector: str | None = None,
-             field_selector: str | None = None) -> list[Obj]:
+    def list(
+        self, target: Target, label_selector: str | None = None, field_selector: str | None = None
+    ) -> list[Obj]:
         with self.lock:
-            self.runtime.sync()
+            self._react()
             labels = parse_label_selector(label_selector)
             fields = parse_field_selector(field_selector, target.rt.kind)
-            return [obj for obj in self.store.iter(target.rt, target.namespace)
-                    if labels_match(labels, obj["metadata"].get("labels"))
-                    and fields_match(fields, obj)]
+            return [
+                obj
+                for obj in self.store.iter(target.rt, target.namespace)
+                if labels_match(labels, obj["metadata"].get("labels")) and fields_match(fields, obj)
+            ]
 
-    def logs(self, namespace: str, pod: str, container: str | None = None, *,
-             previous: bool = False, tail_lines: int | None = None,
-             since_seconds: int | None = None, timestamps: bool = False) -> str:
+    def logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        *,
+        previous: bool = False,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+    ) -> str:
         with self.lock:
-            self.runtime.sync()
-            return self.runtime.logs(namespace, pod, container, previous=previous,
-                                     tail_lines=tail_lines, since_seconds=since_seconds,
-                                     timestamps=timestamps)
+            self._react()
+            return self.runtime.logs(
+                namespace,
+                pod,
+                container,
+                previous=previous,
+                tail_lines=tail_lines,
+                since_seconds=since_seconds,
+                timestamps=timestamps,
+            )
 
     def metrics(self, target: Target) -> Obj:
         with self.lock:
-            self.runtime.sync()
+            self._react()
             rt = target.rt
-            items = (self.runtime.pod_metrics(target.namespace) if rt.namespaced
-                     else self.runtime.node_metrics())
+            items = (
+                self.runtime.pod_metrics(target.namespace)
+                if rt.namespaced
+                else self.runtime.node_metrics()
+            )
             if target.name:
                 for item in items:
                     if item["metadata"]["name"] == target.name:
                         return item
                 raise errors.not_found(rt, target.name)
-            return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": {},
-                    "items": items}
+            return {
+                "kind": f"{rt.kind}List",
+                "apiVersion": rt.api_version,
+                "metadata": {},
+                "items": items,
+            }
 
     def _scale_of(self, target: Target) -> Obj:
         obj = self.store.get(target.rt, target.namespace, target.name or "")
         selector = (obj.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
         meta = obj["metadata"]
         return {
-            "kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                              "creationTimestamp") if k in meta},
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
             "spec": {"replicas": obj.get("spec", {}).get("replicas", 1)},
-            "status": {"replicas": obj.get("status", {}).get("replicas", 0),
-                       "selector": ",".join(f"{k}={v}" for k, v in selector.items())},
+            "status": {
+                "replicas": obj.get("status", {}).get("replicas", 0),
+                "selector": ",".join(f"{k}={v}" for k, v in selector.items()),
+            },
         }
 
     # -- writes ----------------------------------------------------------------------------
@@ -164,8 +240,11 @@ class ResourceApi:
     def create(self, target: Target, body: Any, dry_run: bool = False) -> Obj:
         rt = target.rt
         if target.name or target.subresource:
-            raise ApiError(405, f'create is not supported on resources of kind "{rt.plural}"',
-                           reason="MethodNotAllowed")
+            raise ApiError(
+                405,
+                f'create is not supported on resources of kind "{rt.plural}"',
+                reason="MethodNotAllowed",
+            )
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be an object")
         meta = body.setdefault("metadata", {})
@@ -173,41 +252,46 @@ class ResourceApi:
             if meta.get("namespace") and meta["namespace"] != target.namespace:
                 raise errors.bad_request(
                     "the namespace of the provided object does not match the namespace sent "
-                    "on the request")
+                    "on the request"
+                )
             meta["namespace"] = target.namespace
         with self.lock:
-            self.runtime.sync()
+            self._react()
             self.runtime.admit(rt, body)
             validation.validate(rt, None, body)
             created = self.store.create(rt, body, dry_run=dry_run)
             if not dry_run:
-                self.runtime.sync()
+                self._react()
             return created
 
     def update(self, target: Target, body: Any, dry_run: bool = False) -> Obj:
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be an object")
         with self.lock:
-            self.runtime.sync()
+            self._react()
             current = self.store.get(target.rt, target.namespace, target.name or "")
             if target.subresource == "scale":
                 return self._set_scale(target, current, body, dry_run)
             body_name = body.get("metadata", {}).get("name")
             if body_name and body_name != target.name:
-                raise errors.bad_request("the name of the object does not match the name on "
-                                         "the URL")
+                raise errors.bad_request(
+                    "the name of the object does not match the name on the URL"
+                )
             body.setdefault("metadata", {})["name"] = target.name
             if target.namespace:
                 body["metadata"]["namespace"] = target.namespace
             return self._write_existing(target, body, current, dry_run)
 
-    def patch(self, target: Target, body: Any, content_type: str,
-              dry_run: bool = False) -> Obj:
+    def patch(self, target: Target, body: Any, content_type: str, dry_run: bool = False) -> Obj:
         if content_type.split(";")[0].strip() == APPLY:
-            raise ApiError(415, "server-side apply is not supported by the emulated API "
-                                "server; use client-side apply", reason="UnsupportedMediaType")
+            raise ApiError(
+                415,
+                "server-side apply is not supported by the emulated API "
+                "server; use client-side apply",
+                reason="UnsupportedMediaType",
+            )
         with self.lock:
-            self.runtime.sync()
+            self._react()
             rt = target.rt
             current = self.store.get(rt, target.namespace, target.name or "")
             base = self._scale_of(target) if target.subresource == "scale" else current
@@ -224,18 +308,17 @@ class ResourceApi:
                 if key in current["metadata"]:
                     patched["metadata"][key] = current["metadata"][key]
             patched["metadata"]["resourceVersion"] = (
-                patched["metadata"].get("resourceVersion")
-                or current["metadata"]["resourceVersion"])
+                patched["metadata"].get("resourceVersion") or current["metadata"]["resourceVersion"]
+            )
             return self._write_existing(target, patched, current, dry_run)
 
     def delete(self, target: Target, dry_run: bool = False) -> Obj:
         with self.lock:
-            self.runtime.sync()
+            self._react()
             rt = target.rt
-            deleted = self.store.delete(rt, target.namespace, target.name or "",
-                                        dry_run=dry_run)
+            deleted = self.store.delete(rt, target.namespace, target.name or "", dry_run=dry_run)
             if not dry_run:
-                self.runtime.sync()
+                self._react()
             return deleted if rt.kind in _RETURNS_OBJECT else _status_success(rt, deleted)
 
     def _write_existing(self, target: Target, new: Obj, current: Obj, dry_run: bool) -> Obj:
@@ -249,18 +332,26 @@ class ResourceApi:
         validation.validate(rt, current, new)
         result = self.store.replace(rt, new, dry_run=dry_run)
         if not dry_run:
-            self.runtime.sync()
+            self._react()
         return result
 
     def _set_scale(self, target: Target, current: Obj, scale: Obj, dry_run: bool) -> Obj:
         replicas = (scale.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise errors.invalid(target.rt, target.name or "", [
-                ("spec.replicas", f"Invalid value: {replicas}: must be greater than or equal "
-                                  "to 0")])
+            raise errors.invalid(
+                target.rt,
+                target.name or "",
+                [
+                    (
+                        "spec.replicas",
+                        f"Invalid value: {replicas}: must be greater than or equal to 0",
+                    )
+                ],
+            )
         new = {**current, "spec": {**current.get("spec", {}), "replicas": replicas}}
-        self._write_existing(Target(target.rt, target.namespace, target.name, None), new,
-                             current, dry_run)
+        self._write_existing(
+            Target(target.rt, target.namespace, target.name, None), new, current, dry_run
+        )
         result = self._scale_of(target)
         if dry_run:
             result["spec"]["replicas"] = replicas

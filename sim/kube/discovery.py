@@ -6,15 +6,27 @@ from typing import Any
 
 from sim.kube.resources import RESOURCE_TYPES, group_versions
 
-KUBE_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "aoi-sim",
-                "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z",
-                "goVersion": "go1.23.3", "compiler": "gc", "platform": "linux/amd64"}
+KUBE_VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0",
+    "gitCommit": "aoi-sim",
+    "gitTreeState": "clean",
+    "buildDate": "2024-12-11T00:00:00Z",
+    "goVersion": "go1.23.3",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 def api_versions() -> dict[str, Any]:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
-                                            "serverAddress": "127.0.0.1:6443"}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}
+        ],
+    }
 
 
 def _group(group: str, version: str) -> dict[str, Any]:
@@ -39,9 +51,13 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     for rt in RESOURCE_TYPES:
         if rt.group != group or rt.version != version:
             continue
-        entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular,
-                                 "namespaced": rt.namespaced, "kind": rt.kind,
-                                 "verbs": list(rt.verbs)}
+        entry: dict[str, Any] = {
+            "name": rt.plural,
+            "singularName": rt.singular,
+            "namespaced": rt.namespaced,
+            "kind": rt.kind,
+            "verbs": list(rt.verbs),
+        }
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
         if rt.categories:
@@ -50,12 +66,22 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
         for sub in rt.subresources:
             sub_kind = {"scale": "Scale", "log": "Pod"}.get(sub, rt.kind)
             sub_verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
-            resources.append({"name": f"{rt.plural}/{sub}", "singularName": "",
-                              "namespaced": rt.namespaced, "kind": sub_kind, "verbs": sub_verbs,
-                              **({"group": "autoscaling", "version": "v1"}
-                                 if sub == "scale" else {})})
+            resources.append(
+                {
+                    "name": f"{rt.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": rt.namespaced,
+                    "kind": sub_kind,
+                    "verbs": sub_verbs,
+                    **({"group": "autoscaling", "version": "v1"} if sub == "scale" else {}),
+                }
+            )
     if not resources:
         return None
     gv = f"{group}/{version}" if group else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-            "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": resources,
+    }

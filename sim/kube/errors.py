@@ -62,9 +62,7 @@ def _details(rt: ResourceType, name: str | None) -> dict[str, Any]:
 
 
 def not_found(rt: ResourceType, name: str) -> ApiError:
-    return ApiError(
-        404, f'{rt.group_resource} "{name}" not found', details=_details(rt, name)
-    )
+    return ApiError(404, f'{rt.group_resource} "{name}" not found', details=_details(rt, name))
 
 
 def already_exists(rt: ResourceType, name: str) -> ApiError:
@@ -95,15 +93,28 @@ def invalid(rt: ResourceType, name: str, causes: list[tuple[str, str]]) -> ApiEr
     if rt.group:
         details["group"] = rt.group
     details["causes"] = [
-        {"reason": "FieldValueForbidden" if msg.startswith("Forbidden") else
-         "FieldValueRequired" if msg.startswith("Required") else "FieldValueInvalid",
-         "message": msg, "field": field} for field, msg in causes
+        {
+            "reason": "FieldValueForbidden"
+            if msg.startswith("Forbidden")
+            else "FieldValueRequired"
+            if msg.startswith("Required")
+            else "FieldValueInvalid",
+            "message": msg,
+            "field": field,
+        }
+        for field, msg in causes
     ]
     return ApiError(422, f'{group_kind} "{name}" is invalid: {summary}', details=details)
 
 
-def forbidden(user: str, verb: str, rt: ResourceType, namespace: str | None,
-              name: str | None, subresource: str | None = None) -> ApiError:
+def forbidden(
+    user: str,
+    verb: str,
+    rt: ResourceType,
+    namespace: str | None,
+    name: str | None,
+    subresource: str | None = None,
+) -> ApiError:
     resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
     what = f'{rt.group_resource} "{name}"' if name else rt.group_resource
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
@@ -125,5 +136,7 @@ def bad_request(message: str) -> ApiError:
 
 def namespace_not_found(namespace: str) -> ApiError:
     return ApiError(
-        404, f'namespaces "{namespace}" not found', details={"name": namespace, "kind": "namespaces"}
+        404,
+        f'namespaces "{namespace}" not found',
+        details={"name": namespace, "kind": "namespaces"},
     )

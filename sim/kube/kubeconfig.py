@@ -15,23 +15,29 @@ READER_CONTEXT = "sim-reader"
 WRITER_CONTEXT = "sim-writer"
 
 
-def kubeconfig_document(server_url: str, ca_pem: bytes, identities: Identities,
-                        namespace: str = "default") -> dict[str, Any]:
+def kubeconfig_document(
+    server_url: str, ca_pem: bytes, identities: Identities, namespace: str = "default"
+) -> dict[str, Any]:
     ca = base64.b64encode(ca_pem).decode()
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "sim", "cluster": {"server": server_url,
-                                                  "certificate-authority-data": ca}}],
+        "clusters": [
+            {"name": "sim", "cluster": {"server": server_url, "certificate-authority-data": ca}}
+        ],
         "users": [
             {"name": "aoi-probe", "user": {"token": identities.reader_token}},
             {"name": "aoi-executor", "user": {"token": identities.writer_token}},
         ],
         "contexts": [
-            {"name": READER_CONTEXT,
-             "context": {"cluster": "sim", "user": "aoi-probe", "namespace": namespace}},
-            {"name": WRITER_CONTEXT,
-             "context": {"cluster": "sim", "user": "aoi-executor", "namespace": namespace}},
+            {
+                "name": READER_CONTEXT,
+                "context": {"cluster": "sim", "user": "aoi-probe", "namespace": namespace},
+            },
+            {
+                "name": WRITER_CONTEXT,
+                "context": {"cluster": "sim", "user": "aoi-executor", "namespace": namespace},
+            },
         ],
         "current-context": READER_CONTEXT,
         "preferences": {},

@@ -32,7 +32,8 @@ def apply_patch(obj: Obj, patch: Any, content_type: str) -> Obj:
     if not isinstance(patch, dict):
         raise PatchError("patch body must be a JSON object")
     if base == MERGE:
-        return json_merge_patch(obj, patch)
+        merged: Obj = json_merge_patch(obj, patch)
+        return merged
     if base == STRATEGIC:
         return strategic_merge_patch(obj, patch)
     raise PatchError(f"unsupported patch type {content_type}")
@@ -108,8 +109,7 @@ def _merge_map(original: Obj, patch: Obj, path: tuple[str, ...]) -> Obj | None:
             original.pop(key, None)
         elif isinstance(value, dict):
             current = original.get(key)
-            merged = _merge_map(current if isinstance(current, dict) else {}, value,
-                                (*path, key))
+            merged = _merge_map(current if isinstance(current, dict) else {}, value, (*path, key))
             if merged is None:
                 original.pop(key, None)
             else:
@@ -130,8 +130,11 @@ def _merge_map(original: Obj, patch: Obj, path: tuple[str, ...]) -> Obj | None:
 
 def _merge_list(original: Any, patch: list[Any], field: str, path: tuple[str, ...]) -> list[Any]:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
-        return [copy.deepcopy(i) for i in patch
-                if not (isinstance(i, dict) and i.get("$patch") == "replace")]
+        return [
+            copy.deepcopy(i)
+            for i in patch
+            if not (isinstance(i, dict) and i.get("$patch") == "replace")
+        ]
     current = list(original) if isinstance(original, list) else []
     if field in _MERGED_PRIMITIVE_LISTS:
         return current + [v for v in patch if v not in current]
@@ -142,8 +145,10 @@ def _merge_list(original: Any, patch: list[Any], field: str, path: tuple[str, ..
     for item in patch:
         if not isinstance(item, dict) or key not in item:
             raise PatchError(f"map in list {field} is missing its merge key {key!r}")
-        index = next((i for i, c in enumerate(current)
-                      if isinstance(c, dict) and c.get(key) == item[key]), None)
+        index = next(
+            (i for i, c in enumerate(current) if isinstance(c, dict) and c.get(key) == item[key]),
+            None,
+        )
         if item.get("$patch") == "delete":
             if index is not None:
                 current.pop(index)
@@ -162,6 +167,7 @@ def _merge_list(original: Any, patch: list[Any], field: str, path: tuple[str, ..
 
 def _ordered(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
     """Sort merged elements by `$setElementOrder`; elements it does not name go last."""
+
     def identity(item: Any) -> Any:
         return item.get(key) if key and isinstance(item, dict) else item
 

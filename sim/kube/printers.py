@@ -66,19 +66,27 @@ def format_selector(selector: Obj | None) -> str:
     parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
     for expr in selector.get("matchExpressions") or []:
         op, values = expr["operator"], ",".join(expr.get("values") or [])
-        parts.append({"In": f"{expr['key']} in ({values})",
-                      "NotIn": f"{expr['key']} notin ({values})",
-                      "Exists": expr["key"], "DoesNotExist": f"!{expr['key']}"}[op])
+        parts.append(
+            {
+                "In": f"{expr['key']} in ({values})",
+                "NotIn": f"{expr['key']} notin ({values})",
+                "Exists": expr["key"],
+                "DoesNotExist": f"!{expr['key']}",
+            }[op]
+        )
     return ",".join(parts) or "<none>"
 
 
 def _containers(spec: Obj) -> tuple[str, str]:
     containers = spec.get("containers") or []
-    return (",".join(c.get("name", "") for c in containers),
-            ",".join(c.get("image", "") for c in containers))
+    return (
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+    )
 
 
 # -- per-kind printers -----------------------------------------------------------------------
+
 
 def _pod(pod: Obj, now: datetime) -> list[Any]:
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
@@ -126,11 +134,17 @@ def _pod(pod: Obj, now: datetime) -> list[Any]:
     if restarts and last_restart:
         restart_cell = f"{restarts} ({age(last_restart, now)} ago)"
     ips = status.get("podIPs") or []
-    return [pod["metadata"]["name"], f"{ready}/{total}", reason, restart_cell,
-            age(pod["metadata"].get("creationTimestamp"), now),
-            ips[0]["ip"] if ips else (status.get("podIP") or "<none>"),
-            spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>",
-            "<none>"]
+    return [
+        pod["metadata"]["name"],
+        f"{ready}/{total}",
+        reason,
+        restart_cell,
+        age(pod["metadata"].get("creationTimestamp"), now),
+        ips[0]["ip"] if ips else (status.get("podIP") or "<none>"),
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        "<none>",
+    ]
 
 
 def _service(svc: Obj, now: datetime) -> list[Any]:
@@ -151,9 +165,15 @@ def _service(svc: Obj, now: datetime) -> list[Any]:
     for p in spec.get("ports") or []:
         node_port = f":{p['nodePort']}" if p.get("nodePort") else ""
         ports.append(f"{p.get('port')}{node_port}/{p.get('protocol', 'TCP')}")
-    return [svc["metadata"]["name"], kind, ips[0] if ips else "<none>", external,
-            ",".join(ports) or "<none>", age(svc["metadata"].get("creationTimestamp"), now),
-            format_labels(spec.get("selector"))]
+    return [
+        svc["metadata"]["name"],
+        kind,
+        ips[0] if ips else "<none>",
+        external,
+        ",".join(ports) or "<none>",
+        age(svc["metadata"].get("creationTimestamp"), now),
+        format_labels(spec.get("selector")),
+    ]
 
 
 def _endpoints(ep: Obj, now: datetime) -> list[Any]:
@@ -175,38 +195,62 @@ def _deployment(d: Obj, now: datetime) -> list[Any]:
     spec, status = d.get("spec") or {}, d.get("status") or {}
     names, images = _containers((spec.get("template") or {}).get("spec") or {})
     selector = format_selector(spec.get("selector"))
-    return [d["metadata"]["name"],
-            f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
-            status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
-            age(d["metadata"].get("creationTimestamp"), now), names, images,
-            "" if selector == "<none>" else selector]
+    return [
+        d["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+        status.get("updatedReplicas", 0),
+        status.get("availableReplicas", 0),
+        age(d["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        "" if selector == "<none>" else selector,
+    ]
 
 
 def _replicaset(rs: Obj, now: datetime) -> list[Any]:
     spec, status = rs.get("spec") or {}, rs.get("status") or {}
     names, images = _containers((spec.get("template") or {}).get("spec") or {})
-    return [rs["metadata"]["name"], spec.get("replicas", 1), status.get("replicas", 0),
-            status.get("readyReplicas", 0), age(rs["metadata"].get("creationTimestamp"), now),
-            names, images, format_selector(spec.get("selector"))]
+    return [
+        rs["metadata"]["name"],
+        spec.get("replicas", 1),
+        status.get("replicas", 0),
+        status.get("readyReplicas", 0),
+        age(rs["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        format_selector(spec.get("selector")),
+    ]
 
 
 def _statefulset(s: Obj, now: datetime) -> list[Any]:
     spec, status = s.get("spec") or {}, s.get("status") or {}
     names, images = _containers((spec.get("template") or {}).get("spec") or {})
-    return [s["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
-            age(s["metadata"].get("creationTimestamp"), now), names, images]
+    return [
+        s["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+        age(s["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+    ]
 
 
 def _daemonset(d: Obj, now: datetime) -> list[Any]:
     spec, status = d.get("spec") or {}, d.get("status") or {}
     template_spec = (spec.get("template") or {}).get("spec") or {}
     names, images = _containers(template_spec)
-    return [d["metadata"]["name"], status.get("desiredNumberScheduled", 0),
-            status.get("currentNumberScheduled", 0), status.get("numberReady", 0),
-            status.get("updatedNumberScheduled", 0), status.get("numberAvailable", 0),
-            format_labels(template_spec.get("nodeSelector")),
-            age(d["metadata"].get("creationTimestamp"), now), names, images,
-            format_selector(spec.get("selector"))]
+    return [
+        d["metadata"]["name"],
+        status.get("desiredNumberScheduled", 0),
+        status.get("currentNumberScheduled", 0),
+        status.get("numberReady", 0),
+        status.get("updatedNumberScheduled", 0),
+        status.get("numberAvailable", 0),
+        format_labels(template_spec.get("nodeSelector")),
+        age(d["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        format_selector(spec.get("selector")),
+    ]
 
 
 def _job(j: Obj, now: datetime) -> list[Any]:
@@ -234,9 +278,16 @@ def _job(j: Obj, now: datetime) -> list[Any]:
         end = parse_time(status["completionTime"]) if status.get("completionTime") else now
         duration = human_duration((end - parse_time(status["startTime"])).total_seconds())
     names, images = _containers((spec.get("template") or {}).get("spec") or {})
-    return [j["metadata"]["name"], state, completions, duration,
-            age(j["metadata"].get("creationTimestamp"), now), names, images,
-            format_selector(spec.get("selector"))]
+    return [
+        j["metadata"]["name"],
+        state,
+        completions,
+        duration,
+        age(j["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        format_selector(spec.get("selector")),
+    ]
 
 
 def _cronjob(c: Obj, now: datetime) -> list[Any]:
@@ -245,30 +296,51 @@ def _cronjob(c: Obj, now: datetime) -> list[Any]:
     names, images = _containers((job_spec.get("template") or {}).get("spec") or {})
     suspend = spec.get("suspend")
     last = status.get("lastScheduleTime")
-    return [c["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>",
-            "<unset>" if suspend is None else str(bool(suspend)),
-            len(status.get("active") or []), age(last, now) if last else "<none>",
-            age(c["metadata"].get("creationTimestamp"), now), names, images,
-            format_selector(job_spec.get("selector"))]
+    return [
+        c["metadata"]["name"],
+        spec.get("schedule", ""),
+        spec.get("timeZone") or "<none>",
+        "<unset>" if suspend is None else str(bool(suspend)),
+        len(status.get("active") or []),
+        age(last, now) if last else "<none>",
+        age(c["metadata"].get("creationTimestamp"), now),
+        names,
+        images,
+        format_selector(job_spec.get("selector")),
+    ]
 
 
 def _configmap(cm: Obj, now: datetime) -> list[Any]:
-    return [cm["metadata"]["name"], len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
-            age(cm["metadata"].get("creationTimestamp"), now)]
+    return [
+        cm["metadata"]["name"],
+        len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
+        age(cm["metadata"].get("creationTimestamp"), now),
+    ]
 
 
 def _secret(s: Obj, now: datetime) -> list[Any]:
-    return [s["metadata"]["name"], s.get("type", "Opaque"), len(s.get("data") or {}),
-            age(s["metadata"].get("creationTimestamp"), now)]
+    return [
+        s["metadata"]["name"],
+        s.get("type", "Opaque"),
+        len(s.get("data") or {}),
+        age(s["metadata"].get("creationTimestamp"), now),
+    ]
 
 
 def _namespace(ns: Obj, now: datetime) -> list[Any]:
-    return [ns["metadata"]["name"], (ns.get("status") or {}).get("phase", "Active"),
-            age(ns["metadata"].get("creationTimestamp"), now)]
+    return [
+        ns["metadata"]["name"],
+        (ns.get("status") or {}).get("phase", "Active"),
+        age(ns["metadata"].get("creationTimestamp"), now),
+    ]
 
 
-_ACCESS = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
-           ("ReadWriteOncePod", "RWOP"))
+_ACCESS = (
+    ("ReadWriteOnce", "RWO"),
+    ("ReadOnlyMany", "ROX"),
+    ("ReadWriteMany", "RWX"),
+    ("ReadWriteOncePod", "RWOP"),
+)
 
 
 def _access_modes(modes: list[str] | None) -> str:
@@ -279,23 +351,36 @@ def _pvc(pvc: Obj, now: datetime) -> list[Any]:
     spec, status = pvc.get("spec") or {}, pvc.get("status") or {}
     phase = "Terminating" if pvc["metadata"].get("deletionTimestamp") else status.get("phase", "")
     bound = bool(spec.get("volumeName"))
-    return [pvc["metadata"]["name"], phase, spec.get("volumeName", ""),
-            (status.get("capacity") or {}).get("storage", "") if bound else "",
-            _access_modes(status.get("accessModes")) if bound else "",
-            spec.get("storageClassName") or "", "<unset>",
-            age(pvc["metadata"].get("creationTimestamp"), now), spec.get("volumeMode", "<unset>")]
+    return [
+        pvc["metadata"]["name"],
+        phase,
+        spec.get("volumeName", ""),
+        (status.get("capacity") or {}).get("storage", "") if bound else "",
+        _access_modes(status.get("accessModes")) if bound else "",
+        spec.get("storageClassName") or "",
+        "<unset>",
+        age(pvc["metadata"].get("creationTimestamp"), now),
+        spec.get("volumeMode", "<unset>"),
+    ]
 
 
 def _pv(pv: Obj, now: datetime) -> list[Any]:
     spec, status = pv.get("spec") or {}, pv.get("status") or {}
     claim = spec.get("claimRef")
     phase = "Terminating" if pv["metadata"].get("deletionTimestamp") else status.get("phase", "")
-    return [pv["metadata"]["name"], (spec.get("capacity") or {}).get("storage", ""),
-            _access_modes(spec.get("accessModes")),
-            spec.get("persistentVolumeReclaimPolicy", "Retain"), phase,
-            f"{claim.get('namespace')}/{claim.get('name')}" if claim else "",
-            spec.get("storageClassName", ""), "<unset>", status.get("reason", ""),
-            age(pv["metadata"].get("creationTimestamp"), now), spec.get("volumeMode", "<unset>")]
+    return [
+        pv["metadata"]["name"],
+        (spec.get("capacity") or {}).get("storage", ""),
+        _access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy", "Retain"),
+        phase,
+        f"{claim.get('namespace')}/{claim.get('name')}" if claim else "",
+        spec.get("storageClassName", ""),
+        "<unset>",
+        status.get("reason", ""),
+        age(pv["metadata"].get("creationTimestamp"), now),
+        spec.get("volumeMode", "<unset>"),
+    ]
 
 
 def _node(node: Obj, now: datetime) -> list[Any]:
@@ -313,14 +398,22 @@ def _node(node: Obj, now: datetime) -> list[Any]:
     info = status.get("nodeInfo") or {}
 
     def address(kind: str) -> str:
-        return next((a["address"] for a in status.get("addresses") or [] if a["type"] == kind),
-                    "<none>")
+        return next(
+            (a["address"] for a in status.get("addresses") or [] if a["type"] == kind), "<none>"
+        )
 
-    return [node["metadata"]["name"], state, ",".join(sorted(roles)) or "<none>",
-            age(node["metadata"].get("creationTimestamp"), now),
-            info.get("kubeletVersion", ""), address("InternalIP"), address("ExternalIP"),
-            info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
-            info.get("containerRuntimeVersion") or "<unknown>"]
+    return [
+        node["metadata"]["name"],
+        state,
+        ",".join(sorted(roles)) or "<none>",
+        age(node["metadata"].get("creationTimestamp"), now),
+        info.get("kubeletVersion", ""),
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
 
 
 def _event(ev: Obj, now: datetime) -> list[Any]:
@@ -336,17 +429,28 @@ def _event(ev: Obj, now: datetime) -> list[Any]:
     host = source.get("host") or ev.get("reportingInstance") or ""
     if host:
         origin += ", " + host
-    return [last, ev.get("type", ""), ev.get("reason", ""), obj, involved.get("fieldPath", ""),
-            origin, (ev.get("message") or "").strip(), first, ev.get("count") or 1,
-            ev["metadata"]["name"]]
+    return [
+        last,
+        ev.get("type", ""),
+        ev.get("reason", ""),
+        obj,
+        involved.get("fieldPath", ""),
+        origin,
+        (ev.get("message") or "").strip(),
+        first,
+        ev.get("count") or 1,
+        ev["metadata"]["name"],
+    ]
 
 
 def _hpa(h: Obj, now: datetime) -> list[Any]:
     spec, status = h.get("spec") or {}, h.get("status") or {}
     ref = spec.get("scaleTargetRef") or {}
     targets = []
-    current = {m.get("resource", {}).get("name"): m.get("resource", {}).get("current", {})
-               for m in status.get("currentMetrics") or []}
+    current = {
+        m.get("resource", {}).get("name"): m.get("resource", {}).get("current", {})
+        for m in status.get("currentMetrics") or []
+    }
     for metric in spec.get("metrics") or []:
         resource = metric.get("resource") or {}
         name = resource.get("name", "")
@@ -361,9 +465,15 @@ def _hpa(h: Obj, now: datetime) -> list[Any]:
     text = ", ".join(targets[:2]) or "<none>"
     if len(targets) > 2:
         text += f" + {len(targets) - 2} more..."
-    return [h["metadata"]["name"], f"{ref.get('kind')}/{ref.get('name')}", text,
-            str(spec.get("minReplicas", "<unset>")), spec.get("maxReplicas", 0),
-            status.get("currentReplicas", 0), age(h["metadata"].get("creationTimestamp"), now)]
+    return [
+        h["metadata"]["name"],
+        f"{ref.get('kind')}/{ref.get('name')}",
+        text,
+        str(spec.get("minReplicas", "<unset>")),
+        spec.get("maxReplicas", 0),
+        status.get("currentReplicas", 0),
+        age(h["metadata"].get("creationTimestamp"), now),
+    ]
 
 
 def _storageclass(sc: Obj, now: datetime) -> list[Any]:
@@ -371,9 +481,14 @@ def _storageclass(sc: Obj, now: datetime) -> list[Any]:
     annotations = sc["metadata"].get("annotations") or {}
     if annotations.get("storageclass.kubernetes.io/is-default-class") == "true":
         name += " (default)"
-    return [name, sc.get("provisioner", ""), sc.get("reclaimPolicy", "Delete"),
-            sc.get("volumeBindingMode", "Immediate"), bool(sc.get("allowVolumeExpansion")),
-            age(sc["metadata"].get("creationTimestamp"), now)]
+    return [
+        name,
+        sc.get("provisioner", ""),
+        sc.get("reclaimPolicy", "Delete"),
+        sc.get("volumeBindingMode", "Immediate"),
+        bool(sc.get("allowVolumeExpansion")),
+        age(sc["metadata"].get("creationTimestamp"), now),
+    ]
 
 
 def _endpointslice(es: Obj, now: datetime) -> list[Any]:
@@ -382,8 +497,13 @@ def _endpointslice(es: Obj, now: datetime) -> list[Any]:
     text = ",".join(addresses[:3]) or "<unset>"
     if len(addresses) > 3:
         text += f" + {len(addresses) - 3} more..."
-    return [es["metadata"]["name"], es.get("addressType", ""), ports, text,
-            age(es["metadata"].get("creationTimestamp"), now)]
+    return [
+        es["metadata"]["name"],
+        es.get("addressType", ""),
+        ports,
+        text,
+        age(es["metadata"].get("creationTimestamp"), now),
+    ]
 
 
 def _name_age(obj: Obj, now: datetime) -> list[Any]:
@@ -400,54 +520,200 @@ def _i(name: str, priority: int = 0) -> Column:
 
 _WORKLOAD_WIDE = [_s("Containers", 1), _s("Images", 1)]
 PRINTERS: dict[str, Printer] = {
-    "Pod": ([_s("Name"), _s("Ready"), _s("Status"), _s("Restarts"), _s("Age"), _s("IP", 1),
-             _s("Node", 1), _s("Nominated Node", 1), _s("Readiness Gates", 1)], _pod),
-    "Service": ([_s("Name"), _s("Type"), _s("Cluster-IP"), _s("External-IP"), _s("Port(s)"),
-                 _s("Age"), _s("Selector", 1)], _service),
+    "Pod": (
+        [
+            _s("Name"),
+            _s("Ready"),
+            _s("Status"),
+            _s("Restarts"),
+            _s("Age"),
+            _s("IP", 1),
+            _s("Node", 1),
+            _s("Nominated Node", 1),
+            _s("Readiness Gates", 1),
+        ],
+        _pod,
+    ),
+    "Service": (
+        [
+            _s("Name"),
+            _s("Type"),
+            _s("Cluster-IP"),
+            _s("External-IP"),
+            _s("Port(s)"),
+            _s("Age"),
+            _s("Selector", 1),
+        ],
+        _service,
+    ),
     "Endpoints": ([_s("Name"), _s("Endpoints"), _s("Age")], _endpoints),
-    "Deployment": ([_s("Name"), _s("Ready"), _s("Up-to-date"), _s("Available"), _s("Age"),
-                    *_WORKLOAD_WIDE, _s("Selector", 1)], _deployment),
-    "ReplicaSet": ([_s("Name"), _i("Desired"), _i("Current"), _i("Ready"), _s("Age"),
-                    *_WORKLOAD_WIDE, _s("Selector", 1)], _replicaset),
+    "Deployment": (
+        [
+            _s("Name"),
+            _s("Ready"),
+            _s("Up-to-date"),
+            _s("Available"),
+            _s("Age"),
+            *_WORKLOAD_WIDE,
+            _s("Selector", 1),
+        ],
+        _deployment,
+    ),
+    "ReplicaSet": (
+        [
+            _s("Name"),
+            _i("Desired"),
+            _i("Current"),
+            _i("Ready"),
+            _s("Age"),
+            *_WORKLOAD_WIDE,
+            _s("Selector", 1),
+        ],
+        _replicaset,
+    ),
     "StatefulSet": ([_s("Name"), _s("Ready"), _s("Age"), *_WORKLOAD_WIDE], _statefulset),
-    "DaemonSet": ([_s("Name"), _i("Desired"), _i("Current"), _i("Ready"), _i("Up-to-date"),
-                   _i("Available"), _s("Node Selector"), _s("Age"), *_WORKLOAD_WIDE,
-                   _s("Selector", 1)], _daemonset),
-    "Job": ([_s("Name"), _s("Status"), _s("Completions"), _s("Duration"), _s("Age"),
-             *_WORKLOAD_WIDE, _s("Selector", 1)], _job),
-    "CronJob": ([_s("Name"), _s("Schedule"), _s("Timezone"), ("Suspend", "boolean", 0),
-                 _i("Active"), _s("Last Schedule"), _s("Age"), *_WORKLOAD_WIDE,
-                 _s("Selector", 1)], _cronjob),
+    "DaemonSet": (
+        [
+            _s("Name"),
+            _i("Desired"),
+            _i("Current"),
+            _i("Ready"),
+            _i("Up-to-date"),
+            _i("Available"),
+            _s("Node Selector"),
+            _s("Age"),
+            *_WORKLOAD_WIDE,
+            _s("Selector", 1),
+        ],
+        _daemonset,
+    ),
+    "Job": (
+        [
+            _s("Name"),
+            _s("Status"),
+            _s("Completions"),
+            _s("Duration"),
+            _s("Age"),
+            *_WORKLOAD_WIDE,
+            _s("Selector", 1),
+        ],
+        _job,
+    ),
+    "CronJob": (
+        [
+            _s("Name"),
+            _s("Schedule"),
+            _s("Timezone"),
+            ("Suspend", "boolean", 0),
+            _i("Active"),
+            _s("Last Schedule"),
+            _s("Age"),
+            *_WORKLOAD_WIDE,
+            _s("Selector", 1),
+        ],
+        _cronjob,
+    ),
     "ConfigMap": ([_s("Name"), _s("Data"), _s("Age")], _configmap),
     "Secret": ([_s("Name"), _s("Type"), _s("Data"), _s("Age")], _secret),
     "Namespace": ([_s("Name"), _s("Status"), _s("Age")], _namespace),
-    "PersistentVolumeClaim": ([_s("Name"), _s("Status"), _s("Volume"), _s("Capacity"),
-                               _s("Access Modes"), _s("StorageClass"),
-                               _s("VolumeAttributesClass"), _s("Age"), _s("VolumeMode", 1)],
-                              _pvc),
-    "PersistentVolume": ([_s("Name"), _s("Capacity"), _s("Access Modes"), _s("Reclaim Policy"),
-                          _s("Status"), _s("Claim"), _s("StorageClass"),
-                          _s("VolumeAttributesClass"), _s("Reason"), _s("Age"),
-                          _s("VolumeMode", 1)], _pv),
-    "Node": ([_s("Name"), _s("Status"), _s("Roles"), _s("Age"), _s("Version"),
-              _s("Internal-IP", 1), _s("External-IP", 1), _s("OS-Image", 1),
-              _s("Kernel-Version", 1), _s("Container-Runtime", 1)], _node),
-    "Event": ([_s("Last Seen"), _s("Type"), _s("Reason"), _s("Object"), _s("Subobject", 1),
-               _s("Source", 1), _s("Message"), _s("First Seen", 1), _i("Count", 1),
-               _s("Name", 1)], _event),
-    "HorizontalPodAutoscaler": ([_s("Name"), _s("Reference"), _s("Targets"), _s("MinPods"),
-                                 _s("MaxPods"), _s("Replicas"), _s("Age")], _hpa),
-    "StorageClass": ([_s("Name"), _s("Provisioner"), _s("ReclaimPolicy"),
-                      _s("VolumeBindingMode"), ("AllowVolumeExpansion", "boolean", 0),
-                      _s("Age")], _storageclass),
-    "EndpointSlice": ([_s("Name"), _s("AddressType"), _s("Ports"), _s("Endpoints"), _s("Age")],
-                      _endpointslice),
+    "PersistentVolumeClaim": (
+        [
+            _s("Name"),
+            _s("Status"),
+            _s("Volume"),
+            _s("Capacity"),
+            _s("Access Modes"),
+            _s("StorageClass"),
+            _s("VolumeAttributesClass"),
+            _s("Age"),
+            _s("VolumeMode", 1),
+        ],
+        _pvc,
+    ),
+    "PersistentVolume": (
+        [
+            _s("Name"),
+            _s("Capacity"),
+            _s("Access Modes"),
+            _s("Reclaim Policy"),
+            _s("Status"),
+            _s("Claim"),
+            _s("StorageClass"),
+            _s("VolumeAttributesClass"),
+            _s("Reason"),
+            _s("Age"),
+            _s("VolumeMode", 1),
+        ],
+        _pv,
+    ),
+    "Node": (
+        [
+            _s("Name"),
+            _s("Status"),
+            _s("Roles"),
+            _s("Age"),
+            _s("Version"),
+            _s("Internal-IP", 1),
+            _s("External-IP", 1),
+            _s("OS-Image", 1),
+            _s("Kernel-Version", 1),
+            _s("Container-Runtime", 1),
+        ],
+        _node,
+    ),
+    "Event": (
+        [
+            _s("Last Seen"),
+            _s("Type"),
+            _s("Reason"),
+            _s("Object"),
+            _s("Subobject", 1),
+            _s("Source", 1),
+            _s("Message"),
+            _s("First Seen", 1),
+            _i("Count", 1),
+            _s("Name", 1),
+        ],
+        _event,
+    ),
+    "HorizontalPodAutoscaler": (
+        [
+            _s("Name"),
+            _s("Reference"),
+            _s("Targets"),
+            _s("MinPods"),
+            _s("MaxPods"),
+            _s("Replicas"),
+            _s("Age"),
+        ],
+        _hpa,
+    ),
+    "StorageClass": (
+        [
+            _s("Name"),
+            _s("Provisioner"),
+            _s("ReclaimPolicy"),
+            _s("VolumeBindingMode"),
+            ("AllowVolumeExpansion", "boolean", 0),
+            _s("Age"),
+        ],
+        _storageclass,
+    ),
+    "EndpointSlice": (
+        [_s("Name"), _s("AddressType"), _s("Ports"), _s("Endpoints"), _s("Age")],
+        _endpointslice,
+    ),
 }
 _DEFAULT: Printer = ([_s("Name"), _s("Age")], _name_age)
 
 
-def table(rt: ResourceType, objects: list[Obj], now: datetime, include_object: str | None,
-          resource_version: str = "") -> Obj:
+def table(
+    rt: ResourceType,
+    objects: list[Obj],
+    now: datetime,
+    include_object: str | None,
+    resource_version: str = "",
+) -> Obj:
     """A meta.k8s.io/v1 Table for the objects, with rows in the order given."""
     columns, render = PRINTERS.get(rt.kind, _DEFAULT)
     mode = include_object or "Metadata"
@@ -459,19 +725,40 @@ def table(rt: ResourceType, objects: list[Obj], now: datetime, include_object: s
         if mode == "Object":
             row["object"] = obj
         elif mode == "Metadata":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj.get("metadata", {})}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj.get("metadata", {}),
+            }
         else:
             row["object"] = None
         phase = (obj.get("status") or {}).get("phase") if rt.kind == "Pod" else None
         if phase in ("Succeeded", "Failed"):
-            row["conditions"] = [{"type": "Completed", "status": "True", "reason": phase,
-                                  "message": "The pod has completed successfully."
-                                  if phase == "Succeeded" else "The pod failed."}]
+            row["conditions"] = [
+                {
+                    "type": "Completed",
+                    "status": "True",
+                    "reason": phase,
+                    "message": "The pod has completed successfully."
+                    if phase == "Succeeded"
+                    else "The pod failed.",
+                }
+            ]
         rows.append(row)
-    definitions = [{"name": name, "type": kind, "format": "name" if name == "Name" else "",
-                    "description": "", "priority": priority}
-                   for name, kind, priority in columns]
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-            "metadata": {"resourceVersion": resource_version},
-            "columnDefinitions": definitions, "rows": rows}
+    definitions = [
+        {
+            "name": name,
+            "type": kind,
+            "format": "name" if name == "Name" else "",
+            "description": "",
+            "priority": priority,
+        }
+        for name, kind, priority in columns
+    ]
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+        "columnDefinitions": definitions,
+        "rows": rows,
+    }

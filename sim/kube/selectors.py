@@ -113,13 +113,29 @@ def _get(path: str) -> Callable[[Obj], str]:
 _COMMON_FIELDS = ("metadata.name", "metadata.namespace")
 # Field selectors each kind supports, as the real API server registers them.
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-            "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
-            "status.nominatedNodeName"),
-    "Event": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-              "involvedObject.uid", "involvedObject.apiVersion",
-              "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-              "reportingComponent", "source", "type"),
+    "Pod": (
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    ),
+    "Event": (
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ),
     "Node": ("spec.unschedulable",),
     "Namespace": ("status.phase",),
     "Secret": ("type",),
@@ -153,7 +169,7 @@ def parse_field_selector(text: str | None, kind: str) -> list[FieldRequirement]:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         path, op, value = m.groups()
         if path not in allowed:
-            raise bad_request(f'field label not supported: {path}')
+            raise bad_request(f"field label not supported: {path}")
         out.append(FieldRequirement(path, op != "!=", value))
     return out
 

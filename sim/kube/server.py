@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from sim.kube import discovery, errors, printers
+from sim.kube import discovery, errors, openapi, printers
 from sim.kube.api import ResourceApi, Target, parse_resource_path
 from sim.kube.errors import ApiError
 from sim.kube.identity import Identities, Identity
@@ -23,8 +23,12 @@ def _verb(method: str, target: Target, watch: bool) -> str:
         if target.name:
             return "get"
         return "watch" if watch else "list"
-    return {"POST": "create", "PUT": "update", "PATCH": "patch",
-            "DELETE": "delete" if target.name else "deletecollection"}.get(method, "unknown")
+    return {
+        "POST": "create",
+        "PUT": "update",
+        "PATCH": "patch",
+        "DELETE": "delete" if target.name else "deletecollection",
+    }.get(method, "unknown")
 
 
 def _wants_table(request: web.Request) -> bool:
@@ -62,20 +66,32 @@ class KubeApiServer:
         identity = self._authenticate(request)
         if request.method == "GET" and (doc := self._discovery(path)) is not None:
             return web.json_response(doc)
+        if "protobuf" in request.content_type:
+            raise ApiError(
+                415,
+                "the emulated API server speaks JSON only, and kubectl's typed "
+                "generators (`kubectl create job|deployment ...`, `kubectl run`) "
+                "send protobuf: write the object as YAML and use `kubectl create "
+                "-f` or `kubectl apply -f`",
+                reason="UnsupportedMediaType",
+            )
         target = parse_resource_path(path)
         if target is None:
             raise _NOT_FOUND
         query = request.query
         verb = _verb(request.method, target, _flag(query.get("watch")))
         if not identity.allows(verb, target.rt):
-            raise errors.forbidden(identity.user, verb, target.rt, target.namespace,
-                                   target.name, target.subresource)
+            raise errors.forbidden(
+                identity.user, verb, target.rt, target.namespace, target.name, target.subresource
+            )
         body = self._decode(raw, request.content_type) if raw else None
         dry_run = query.get("dryRun") == "All" or (
-            isinstance(body, dict) and "All" in (body.get("dryRun") or []))
+            isinstance(body, dict) and "All" in (body.get("dryRun") or [])
+        )
         if verb == "watch":
-            raise ApiError(405, "watch is not supported by the emulated API server",
-                           reason="MethodNotAllowed")
+            raise ApiError(
+                405, "watch is not supported by the emulated API server", reason="MethodNotAllowed"
+            )
         if target.rt.virtual:
             return web.json_response(self.api.metrics(target))
         if verb == "list":
@@ -83,10 +99,14 @@ class KubeApiServer:
             if _wants_table(request):
                 return web.json_response(self._table(target, items, query))
             rt = target.rt
-            return web.json_response({"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
-                                      "metadata": {"resourceVersion":
-                                                   str(self.api.store.revision)},
-                                      "items": items})
+            return web.json_response(
+                {
+                    "kind": f"{rt.kind}List",
+                    "apiVersion": rt.api_version,
+                    "metadata": {"resourceVersion": str(self.api.store.revision)},
+                    "items": items,
+                }
+            )
         if verb == "get":
             if target.subresource == "log":
                 return self._logs(target, query)
@@ -99,21 +119,28 @@ class KubeApiServer:
         if verb == "update":
             return web.json_response(self.api.update(target, body, dry_run))
         if verb == "patch":
-            return web.json_response(self.api.patch(target, body, request.content_type,
-                                                    dry_run))
+            return web.json_response(self.api.patch(target, body, request.content_type, dry_run))
         if verb == "delete":
             return web.json_response(self.api.delete(target, dry_run))
-        raise ApiError(405, f'{verb} is not supported on resources of kind '
-                            f'"{target.rt.plural}"', reason="MethodNotAllowed")
+        raise ApiError(
+            405,
+            f'{verb} is not supported on resources of kind "{target.rt.plural}"',
+            reason="MethodNotAllowed",
+        )
 
     def _table(self, target: Target, items: list[Obj], query: Any) -> Obj:
-        return printers.table(target.rt, items, self.api.runtime.now_time(),
-                              query.get("includeObject"), str(self.api.store.revision))
+        return printers.table(
+            target.rt,
+            items,
+            self.api.runtime.now_time(),
+            query.get("includeObject"),
+            str(self.api.store.revision),
+        )
 
     def _authenticate(self, request: web.Request) -> Identity:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            identity = self.identities.lookup(header[len("Bearer "):].strip())
+            identity = self.identities.lookup(header[len("Bearer ") :].strip())
             if identity is not None:
                 return identity
         raise errors.unauthorized()
@@ -121,6 +148,10 @@ class KubeApiServer:
     @staticmethod
     def _discovery(path: str) -> Obj | None:
         parts = [p for p in path.split("/") if p]
+        if parts == ["openapi", "v3"]:
+            return openapi.index()
+        if parts[:2] == ["openapi", "v3"]:
+            return openapi.group_version_document(path)
         if parts == ["api"]:
             return discovery.api_versions()
         if parts == ["apis"]:
@@ -152,11 +183,15 @@ class KubeApiServer:
             except ValueError as exc:
                 raise errors.bad_request(f"invalid {key}: {value}") from exc
 
-        text = self.api.logs(target.namespace or "", target.name or "", query.get("container"),
-                             previous=_flag(query.get("previous")),
-                             tail_lines=number("tailLines"),
-                             since_seconds=number("sinceSeconds"),
-                             timestamps=_flag(query.get("timestamps")))
+        text = self.api.logs(
+            target.namespace or "",
+            target.name or "",
+            query.get("container"),
+            previous=_flag(query.get("previous")),
+            tail_lines=number("tailLines"),
+            since_seconds=number("sinceSeconds"),
+            timestamps=_flag(query.get("timestamps")),
+        )
         limit = number("limitBytes")
         if limit is not None:
             text = text.encode()[:limit].decode(errors="ignore")

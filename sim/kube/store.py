@@ -18,8 +18,16 @@ Key = tuple[str, str]  # (namespace or "", name)
 ChangeListener = Callable[[str, ResourceType, Obj], None]
 
 # Kinds whose spec changes bump metadata.generation (the rest never set it).
-_GENERATION_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-                     "HorizontalPodAutoscaler", "Namespace"}
+_GENERATION_KINDS = {
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "HorizontalPodAutoscaler",
+    "Namespace",
+}
 
 
 class ObjectStore:
@@ -29,6 +37,7 @@ class ObjectStore:
         self._now = now
         self._rng = random.Random(seed)
         self._objects: dict[tuple[str, str], dict[Key, Obj]] = {}
+        self._order: dict[tuple[str, str], list[Key]] = {}  # sorted keys, rebuilt on change
         self._revision = 1000
         self._listeners: list[ChangeListener] = []
 
@@ -54,9 +63,14 @@ class ObjectStore:
     def iter(self, rt: ResourceType, namespace: str | None = None) -> Iterator[Obj]:
         """Live objects in name order (namespace, then name), optionally in one namespace."""
         bucket = self._bucket(rt)
-        for key in sorted(bucket):
+        order = self._order.get((rt.group, rt.plural))
+        if order is None:
+            order = self._order[(rt.group, rt.plural)] = sorted(bucket)
+        for key in order:
             if namespace is None or key[0] == namespace:
-                yield bucket[key]
+                obj = bucket.get(key)
+                if obj is not None:
+                    yield obj
 
     def kind_iter(self, kind: str, namespace: str | None = None) -> Iterator[Obj]:
         return self.iter(resource_for_kind(kind), namespace)
@@ -79,7 +93,7 @@ class ObjectStore:
         if not namespace:
             raise errors.bad_request("the namespace of the object must be set")
         ns_type = resource_for_kind("Namespace")
-        if (("", namespace) not in self._bucket(ns_type)):
+        if ("", namespace) not in self._bucket(ns_type):
             raise errors.namespace_not_found(namespace)
         return namespace
 
@@ -92,8 +106,9 @@ class ObjectStore:
             meta["name"] = meta["generateName"] + self.random_suffix()
         name = meta.get("name")
         if not name:
-            raise errors.invalid(rt, "", [("metadata.name", "Required value: name or "
-                                           "generateName is required")])
+            raise errors.invalid(
+                rt, "", [("metadata.name", "Required value: name or generateName is required")]
+            )
         if (namespace, name) in self._bucket(rt):
             raise errors.already_exists(rt, name)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
@@ -111,11 +126,19 @@ class ObjectStore:
         self._revision += 1
         meta["resourceVersion"] = str(self._revision)
         self._bucket(rt)[(namespace, name)] = obj
+        self._order.pop((rt.group, rt.plural), None)
         self._notify("ADDED", rt, obj)
         return copy.deepcopy(obj)
 
-    def replace(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False,
-                check_version: bool = True) -> Obj:
+    def replace(
+        self,
+        rt: ResourceType,
+        obj: Obj,
+        *,
+        dry_run: bool = False,
+        check_version: bool = True,
+        copy_result: bool = True,
+    ) -> Obj:
         """Store a new version of an existing object (an update, as PUT does).
 
         A stale `metadata.resourceVersion` is a 409 Conflict; metadata the server owns (uid,
@@ -128,8 +151,11 @@ class ObjectStore:
         if current is None:
             raise errors.not_found(rt, name)
         sent_version = meta.get("resourceVersion")
-        if check_version and sent_version and sent_version != current["metadata"][
-                "resourceVersion"]:
+        if (
+            check_version
+            and sent_version
+            and sent_version != current["metadata"]["resourceVersion"]
+        ):
             raise errors.conflict(rt, name)
         new = copy.deepcopy(obj)
         new_meta = new.setdefault("metadata", {})
@@ -149,10 +175,12 @@ class ObjectStore:
         new_meta["resourceVersion"] = str(self._revision)
         self._bucket(rt)[(namespace, name)] = new
         self._notify("MODIFIED", rt, new)
-        return copy.deepcopy(new)
+        # Controllers write often and ignore the result; API callers get their own copy.
+        return copy.deepcopy(new) if copy_result else new
 
-    def delete(self, rt: ResourceType, namespace: str | None, name: str, *,
-               dry_run: bool = False) -> Obj:
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, *, dry_run: bool = False
+    ) -> Obj:
         key = (namespace or "" if rt.namespaced else "", name)
         current = self._bucket(rt).get(key)
         if current is None:
@@ -160,6 +188,7 @@ class ObjectStore:
         if dry_run:
             return copy.deepcopy(current)
         del self._bucket(rt)[key]
+        self._order.pop((rt.group, rt.plural), None)
         self._revision += 1
         self._notify("DELETED", rt, current)
         return copy.deepcopy(current)

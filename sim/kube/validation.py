@@ -35,11 +35,15 @@ def validate(rt: ResourceType, current: Obj | None, new: Obj) -> None:
     name = new.get("metadata", {}).get("name", "")
     causes: Causes = []
     pattern = _LABEL if rt.kind in _LABEL_NAMED else _SUBDOMAIN
-    if name and (len(name) > (63 if rt.kind in _LABEL_NAMED else 253)
-                 or not pattern.match(name)):
-        causes.append(("metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 '
-                       "label must consist of lower case alphanumeric characters or '-', and "
-                       "must start and end with an alphanumeric character"))
+    if name and (len(name) > (63 if rt.kind in _LABEL_NAMED else 253) or not pattern.match(name)):
+        causes.append(
+            (
+                "metadata.name",
+                f'Invalid value: "{name}": a lowercase RFC 1123 '
+                "label must consist of lower case alphanumeric characters or '-', and "
+                "must start and end with an alphanumeric character",
+            )
+        )
     spec = new.get("spec") or {}
     if rt.kind in _WORKLOADS:
         causes += _workload(spec, (current or {}).get("spec"))
@@ -59,20 +63,23 @@ def _workload(spec: Obj, old: Obj | None) -> Causes:
     causes: Causes = []
     replicas = spec.get("replicas", 1)
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-        causes.append(("spec.replicas", f"Invalid value: {replicas}: must be greater than or "
-                                        "equal to 0"))
+        causes.append(
+            ("spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0")
+        )
     selector = spec.get("selector")
     template = spec.get("template") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
     if not selector:
         causes.append(("spec.selector", "Required value"))
     elif not selector_matches(selector, labels):
-        causes.append(("spec.template.metadata.labels",
-                       f"Invalid value: {_go_map(labels)}: `selector` does not match template "
-                       "`labels`"))
+        causes.append(
+            (
+                "spec.template.metadata.labels",
+                f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`",
+            )
+        )
     if old is not None and old.get("selector") != selector:
-        causes.append(("spec.selector", f"Invalid value: {_go_map(selector)}: field is "
-                                        "immutable"))
+        causes.append(("spec.selector", f"Invalid value: {_go_map(selector)}: field is immutable"))
     causes += _pod_spec(template.get("spec") or {}, "spec.template.spec")
     return causes
 
@@ -91,16 +98,20 @@ def _pod_spec(spec: Obj, path: str) -> Causes:
         for j, port in enumerate(container.get("ports") or []):
             value = port.get("containerPort")
             if not isinstance(value, int) or not 0 < value < 65536:
-                causes.append((f"{where}.ports[{j}].containerPort",
-                               f"Invalid value: {value}: must be between 1 and 65535, "
-                               "inclusive"))
+                causes.append(
+                    (
+                        f"{where}.ports[{j}].containerPort",
+                        f"Invalid value: {value}: must be between 1 and 65535, inclusive",
+                    )
+                )
     return causes
 
 
 def _pod_update(old: Obj, new: Obj) -> Causes:
     """Pods are immutable except images, activeDeadlineSeconds and added tolerations."""
+
     def mutable_view(spec: Obj) -> Obj:
-        view = json.loads(json.dumps(spec))
+        view: Obj = json.loads(json.dumps(spec))
         for container in view.get("containers") or []:
             container.pop("image", None)
         for container in view.get("initContainers") or []:
@@ -110,11 +121,16 @@ def _pod_update(old: Obj, new: Obj) -> Causes:
         return view
 
     if mutable_view(old) != mutable_view(new):
-        return [("spec", "Forbidden: pod updates may not change fields other than "
-                         "`spec.containers[*].image`,`spec.initContainers[*].image`,"
-                         "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to "
-                         "existing tolerations),`spec.terminationGracePeriodSeconds` (allow it "
-                         "to be set to 1 if it was previously negative)")]
+        return [
+            (
+                "spec",
+                "Forbidden: pod updates may not change fields other than "
+                "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+                "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to "
+                "existing tolerations),`spec.terminationGracePeriodSeconds` (allow it "
+                "to be set to 1 if it was previously negative)",
+            )
+        ]
     return []
 
 
@@ -126,22 +142,42 @@ def _service(spec: Obj, old: Obj | None) -> Causes:
     for i, port in enumerate(ports):
         value = port.get("port")
         if not isinstance(value, int) or not 0 < value < 65536:
-            causes.append((f"spec.ports[{i}].port", f"Invalid value: {value}: must be between "
-                                                    "1 and 65535, inclusive"))
+            causes.append(
+                (
+                    f"spec.ports[{i}].port",
+                    f"Invalid value: {value}: must be between 1 and 65535, inclusive",
+                )
+            )
         target = port.get("targetPort", value)
         if isinstance(target, int) and not isinstance(target, bool):
             if not 0 < target < 65536:
-                causes.append((f"spec.ports[{i}].targetPort",
-                               f"Invalid value: {target}: must be between 1 and 65535, "
-                               "inclusive"))
+                causes.append(
+                    (
+                        f"spec.ports[{i}].targetPort",
+                        f"Invalid value: {target}: must be between 1 and 65535, inclusive",
+                    )
+                )
         elif not isinstance(target, str) or not _PORT_NAME.match(target):
-            causes.append((f"spec.ports[{i}].targetPort",
-                           f"Invalid value: {json.dumps(target)}: must contain only alpha-numeric "
-                           "characters (a-z, 0-9), and hyphens (-)"))
-    if old is not None and old.get("clusterIP") and spec.get("clusterIP") not in (
-            None, "", old.get("clusterIP")):
-        causes.append(("spec.clusterIPs[0]", "Invalid value: []string{\"" +
-                       str(spec.get("clusterIP")) + "\"}: may not change once set"))
+            causes.append(
+                (
+                    f"spec.ports[{i}].targetPort",
+                    f"Invalid value: {json.dumps(target)}: must contain only alpha-numeric "
+                    "characters (a-z, 0-9), and hyphens (-)",
+                )
+            )
+    if (
+        old is not None
+        and old.get("clusterIP")
+        and spec.get("clusterIP") not in (None, "", old.get("clusterIP"))
+    ):
+        causes.append(
+            (
+                "spec.clusterIPs[0]",
+                'Invalid value: []string{"'
+                + str(spec.get("clusterIP"))
+                + '"}: may not change once set',
+            )
+        )
     return causes
 
 
@@ -150,6 +186,11 @@ def _pvc_update(current: Obj, new: Obj) -> Causes:
         return {k: v for k, v in spec.items() if k not in ("resources", "volumeName")}
 
     if frozen(current.get("spec") or {}) != frozen(new.get("spec") or {}):
-        return [("spec", "Forbidden: spec is immutable after creation except "
-                         "resources.requests and volumeAttributesClassName for bound claims")]
+        return [
+            (
+                "spec",
+                "Forbidden: spec is immutable after creation except "
+                "resources.requests and volumeAttributesClassName for bound claims",
+            )
+        ]
     return []

@@ -22,10 +22,21 @@ def _container_defaults(spec: Obj) -> None:
 
 def admit(world: World, rt: ResourceType, obj: Obj) -> None:
     """Fill in the defaults a real API server would before storing `obj` (mutates it)."""
-    spec = obj.setdefault("spec", {}) if rt.kind not in ("ConfigMap", "Secret", "Event",
-                                                          "Namespace", "StorageClass",
-                                                          "Endpoints", "EndpointSlice",
-                                                          "Lease") else None
+    spec = (
+        obj.setdefault("spec", {})
+        if rt.kind
+        not in (
+            "ConfigMap",
+            "Secret",
+            "Event",
+            "Namespace",
+            "StorageClass",
+            "Endpoints",
+            "EndpointSlice",
+            "Lease",
+        )
+        else None
+    )
     if rt.kind == "Service" and spec is not None:
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")
@@ -41,15 +52,21 @@ def admit(world: World, rt: ResourceType, obj: Obj) -> None:
             spec.setdefault("internalTrafficPolicy", "Cluster")
         if spec.get("type") == "NodePort":
             for i, port in enumerate(spec.get("ports") or []):
-                port.setdefault("nodePort", 30000 + world.stable_hash(
-                    obj["metadata"].get("name"), i) % 2767)
+                port.setdefault(
+                    "nodePort", 30000 + world.stable_hash(obj["metadata"].get("name"), i) % 2767
+                )
     elif rt.kind == "Pod" and spec is not None:
         _container_defaults(spec)
     elif rt.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job") and spec:
         _container_defaults((spec.get("template") or {}).setdefault("spec", {}))
         if rt.kind == "Deployment":
-            spec.setdefault("strategy", {"type": "RollingUpdate", "rollingUpdate": {
-                "maxSurge": "25%", "maxUnavailable": "25%"}})
+            spec.setdefault(
+                "strategy",
+                {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+                },
+            )
             spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
         if rt.kind == "Job":
@@ -68,8 +85,9 @@ def admit(world: World, rt: ResourceType, obj: Obj) -> None:
     elif rt.kind == "Namespace":
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj.setdefault("status", {"phase": "Active"})
-        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj[
-            "metadata"]["name"]
+        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"][
+            "name"
+        ]
     elif rt.kind == "Secret":
         obj.setdefault("type", "Opaque")
 

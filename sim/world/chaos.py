@@ -85,9 +85,13 @@ class ChaosController:
         selector = spec.get("selector") or {}
         namespaces = selector.get("namespaces") or [obj["metadata"]["namespace"]]
         labels = selector.get("labelSelectors") or {}
-        pods = [p for ns in namespaces for p in self.world.store.iter(PODS, ns)
-                if selector_matches({"matchLabels": labels}, p["metadata"].get("labels"))
-                and (p.get("status") or {}).get("phase") == "Running"]
+        pods = [
+            p
+            for ns in namespaces
+            for p in self.world.store.iter(PODS, ns)
+            if selector_matches({"matchLabels": labels}, p["metadata"].get("labels"))
+            and (p.get("status") or {}).get("phase") == "Running"
+        ]
         pods.sort(key=lambda p: p["metadata"]["name"])
         if spec.get("mode", "one") == "one":
             pods = pods[:1]
@@ -96,11 +100,17 @@ class ChaosController:
     def _start(self, obj: Obj, t: datetime) -> Experiment:
         spec = obj.get("spec") or {}
         seconds = parse_duration(spec.get("duration"))
-        experiment = Experiment(obj["metadata"]["uid"], obj["kind"],
-                                obj["metadata"]["namespace"], obj["metadata"]["name"],
-                                spec.get("action", ""), t,
-                                t + timedelta(seconds=seconds) if seconds else None,
-                                self._select(obj), spec)
+        experiment = Experiment(
+            obj["metadata"]["uid"],
+            obj["kind"],
+            obj["metadata"]["namespace"],
+            obj["metadata"]["name"],
+            spec.get("action", ""),
+            t,
+            t + timedelta(seconds=seconds) if seconds else None,
+            self._select(obj),
+            spec,
+        )
         self.experiments[experiment.uid] = experiment
         for namespace, name in experiment.targets:
             pod = self.world.store.peek(PODS, namespace, name)
@@ -112,7 +122,8 @@ class ChaosController:
                 self.world.delete_pod(pod, t)
             elif experiment.action == "container-kill":
                 for container in spec.get("containerNames") or [
-                        c["name"] for c in pod["spec"]["containers"]]:
+                    c["name"] for c in pod["spec"]["containers"]
+                ]:
                     self.world.kill_container(pod, container, t)
         if experiment.kind == "PodChaos" and experiment.action != "pod-failure":
             # One-shot actions are over once done; only their record stays.
@@ -129,7 +140,7 @@ class ChaosController:
                 container["image"] = PAUSE_IMAGE
             elif key in annotations:
                 container["image"] = annotations.pop(key)
-        self.world.store.replace(PODS, updated, check_version=False)
+        self.world.store.replace(PODS, updated, check_version=False, copy_result=False)
 
     def _recover(self, experiment: Experiment, t: datetime) -> None:
         experiment.recovered = True
@@ -141,21 +152,34 @@ class ChaosController:
 
     def _write_status(self, rt: Any, obj: Obj, experiment: Experiment) -> bool:
         phase = "Recovered" if experiment.recovered else "Injected"
-        records = [{"id": f"{ns}/{name}", "selectorKey": ".", "phase": phase,
-                    "injectedCount": 1, "recoveredCount": 1 if experiment.recovered else 0}
-                   for ns, name in experiment.targets]
+        records = [
+            {
+                "id": f"{ns}/{name}",
+                "selectorKey": ".",
+                "phase": phase,
+                "injectedCount": 1,
+                "recoveredCount": 1 if experiment.recovered else 0,
+            }
+            for ns, name in experiment.targets
+        ]
         status = {
             "conditions": [
                 {"type": "Selected", "status": "True" if experiment.targets else "False"},
                 {"type": "AllInjected", "status": "True"},
                 {"type": "AllRecovered", "status": "True" if experiment.recovered else "False"},
-                {"type": "Paused", "status": "False"}],
-            "experiment": {"desiredPhase": "Stop" if experiment.recovered else "Run",
-                           "containerRecords": records},
-            "startTime": rfc3339(experiment.started)}
+                {"type": "Paused", "status": "False"},
+            ],
+            "experiment": {
+                "desiredPhase": "Stop" if experiment.recovered else "Run",
+                "containerRecords": records,
+            },
+            "startTime": rfc3339(experiment.started),
+        }
         if obj.get("status") == status:
             return False
-        self.world.store.replace(rt, {**obj, "status": status}, check_version=False)
+        self.world.store.replace(
+            rt, {**obj, "status": status}, check_version=False, copy_result=False
+        )
         return True
 
     def network_effect(self, source: Obj, target: Obj, t: datetime) -> NetworkEffect:

@@ -37,8 +37,13 @@ class PodRun:
         return self.init + self.main
 
     def init_done(self) -> bool:
-        return all(r.current is not None and r.current.fate.kind == "exit"
-                   and r.current.fate.exit_code == 0 and r.exit_handled for r in self.init)
+        return all(
+            r.current is not None
+            and r.current.fate.kind == "exit"
+            and r.current.fate.exit_code == 0
+            and r.exit_handled
+            for r in self.init
+        )
 
 
 def _container_id(*parts: object) -> str:
@@ -90,16 +95,17 @@ class Kubelet:
                     if attempt.ready_at is not None:
                         times.append(attempt.ready_at)
                     if attempt.ended is None:
-                        times += [attempt.started + timedelta(seconds=s)
-                                  for s in attempt.fate.wake_after]
+                        times += [
+                            attempt.started + timedelta(seconds=s) for s in attempt.fate.wake_after
+                        ]
         return times
 
     def _admit(self, pod: Obj, node: str, t: datetime) -> PodRun:
         spec = pod.get("spec") or {}
-        init = [ContainerRun(c["name"], c.get("image", "")) for c in spec.get("initContainers")
-                or []]
-        main = [ContainerRun(c["name"], c.get("image", "")) for c in spec.get("containers")
-                or []]
+        init = [
+            ContainerRun(c["name"], c.get("image", "")) for c in spec.get("initContainers") or []
+        ]
+        main = [ContainerRun(c["name"], c.get("image", "")) for c in spec.get("containers") or []]
         first = t + timedelta(seconds=SANDBOX_SECONDS)
         for c in init[:1] or main:
             c.next_start = first
@@ -138,10 +144,16 @@ class Kubelet:
         c.image = spec.get("image", "")
         attempt = c.current
         if attempt is not None and attempt.running_at(t):
-            self._emit(pod, c, "Killing", f"Container {c.name} definition changed, will be "
-                                          "restarted", t)
-            attempt.fate = replace(attempt.fate, kind="exit", exit_code=137, reason="Error",
-                                   after=(t - attempt.started).total_seconds())
+            self._emit(
+                pod, c, "Killing", f"Container {c.name} definition changed, will be restarted", t
+            )
+            attempt.fate = replace(
+                attempt.fate,
+                kind="exit",
+                exit_code=137,
+                reason="Error",
+                after=(t - attempt.started).total_seconds(),
+            )
             c.exit_handled = True
             c.next_start = t
         elif c.blocked is not None:
@@ -166,8 +178,16 @@ class Kubelet:
             attempt.fate = replace(new, startup=attempt.fate.startup)
         return True
 
-    def _handle_exit(self, pod: Obj, run: PodRun, c: ContainerRun, spec: Obj, t: datetime,
-                     policy: str, is_init: bool) -> bool:
+    def _handle_exit(
+        self,
+        pod: Obj,
+        run: PodRun,
+        c: ContainerRun,
+        spec: Obj,
+        t: datetime,
+        policy: str,
+        is_init: bool,
+    ) -> bool:
         attempt = c.current
         if attempt is None or c.exit_handled or attempt.ended is None or attempt.ended > t:
             return False
@@ -176,7 +196,7 @@ class Kubelet:
         ran = (ended - attempt.started).total_seconds()
         if is_init and code == 0:
             index = run.init.index(c)
-            following = run.init[index + 1:index + 2] or run.main
+            following = run.init[index + 1 : index + 2] or run.main
             for nxt in following:
                 nxt.next_start = ended
             return True
@@ -189,9 +209,16 @@ class Kubelet:
         wait = c.backoff() if c.consecutive_failures else 0.0
         c.next_start = ended + timedelta(seconds=wait)
         if wait:
-            self._emit(pod, c, "BackOff", f"Back-off restarting failed container {c.name} in "
-                       f"pod {pod['metadata']['name']}_{pod['metadata']['namespace']}"
-                       f"({pod['metadata']['uid']})", ended, warning=True)
+            self._emit(
+                pod,
+                c,
+                "BackOff",
+                f"Back-off restarting failed container {c.name} in "
+                f"pod {pod['metadata']['name']}_{pod['metadata']['namespace']}"
+                f"({pod['metadata']['uid']})",
+                ended,
+                warning=True,
+            )
         return True
 
     def _start(self, pod: Obj, run: PodRun, c: ContainerRun, spec: Obj, at: datetime) -> None:
@@ -202,13 +229,16 @@ class Kubelet:
         if entry is not None and entry.pull_seconds <= 0:
             present = True  # preloaded into the node image, as kind's system images are
         pull_policy = spec.get("imagePullPolicy") or (
-            "Always" if image.endswith(":latest") or ":" not in image.split("/")[-1]
-            else "IfNotPresent")
+            "Always"
+            if image.endswith(":latest") or ":" not in image.split("/")[-1]
+            else "IfNotPresent"
+        )
         if entry is None:
             self._pull_failed(pod, c, image, at)
             return
-        if c.pulling_since is None and (not present or (pull_policy == "Always" and
-                                                        entry.pull_seconds > 0)):
+        if c.pulling_since is None and (
+            not present or (pull_policy == "Always" and entry.pull_seconds > 0)
+        ):
             c.pulling_since = at
             self._emit(pod, c, "Pulling", f'Pulling image "{image}"', at)
             pulled = at + timedelta(seconds=entry.pull_seconds if not present else 0.4)
@@ -217,20 +247,26 @@ class Kubelet:
                 return
         if c.pulling_since is not None:
             took = (at - c.pulling_since).total_seconds()
-            self._emit(pod, c, "Pulled", f'Successfully pulled image "{image}" in '
-                       f"{took:.3f}s ({took:.3f}s including waiting). Image size: "
-                       f"{entry.size_bytes} bytes.", at)
+            self._emit(
+                pod,
+                c,
+                "Pulled",
+                f'Successfully pulled image "{image}" in '
+                f"{took:.3f}s ({took:.3f}s including waiting). Image size: "
+                f"{entry.size_bytes} bytes.",
+                at,
+            )
             c.pulling_since = None
             self.images[run.node].add(image)
         else:
-            self._emit(pod, c, "Pulled", f'Container image "{image}" already present on '
-                                         "machine", at)
+            self._emit(
+                pod, c, "Pulled", f'Container image "{image}" already present on machine', at
+            )
         c.blocked, c.blocked_tries = None, 0
         restart = len(c.attempts)
         program = self.world.catalog.program_for(spec)
         ctx = RunContext(self.world, pod, spec, at, None, restart)
-        fate = program.start(ctx) if program is not None else self.world.catalog.exec_error(
-            spec)
+        fate = program.start(ctx) if program is not None else self.world.catalog.exec_error(spec)
         if fate.kind == "blocked":
             c.blocked, c.blocked_since = fate, at
             c.blocked_tries += 1
@@ -249,8 +285,10 @@ class Kubelet:
 
     def _pull_failed(self, pod: Obj, c: ContainerRun, image: str, at: datetime) -> None:
         ref = self.world.catalog.qualified(image)
-        message = (f'rpc error: code = NotFound desc = failed to pull and unpack image '
-                   f'"{ref}": failed to resolve reference "{ref}": {ref}: not found')
+        message = (
+            f"rpc error: code = NotFound desc = failed to pull and unpack image "
+            f'"{ref}": failed to resolve reference "{ref}": {ref}: not found'
+        )
         c.blocked_tries += 1
         c.blocked = Fate("blocked", reason="ErrImagePull", message=message)
         c.blocked_since = at
@@ -259,19 +297,36 @@ class Kubelet:
         else:
             self._emit(pod, c, "BackOff", f'Back-off pulling image "{image}"', at, warning=True)
             self._emit(pod, c, "Failed", "Error: ImagePullBackOff", at, warning=True)
-        self._emit(pod, c, "Failed", f'Failed to pull image "{image}": {message}', at,
-                   warning=True)
+        self._emit(pod, c, "Failed", f'Failed to pull image "{image}": {message}', at, warning=True)
         self._emit(pod, c, "Failed", "Error: ErrImagePull", at, warning=True)
         c.next_start = at + timedelta(seconds=min(10 * 2 ** (c.blocked_tries - 1), 300))
 
-    def _emit(self, pod: Obj, c: ContainerRun, reason: str, message: str, at: datetime, *,
-              warning: bool = False) -> None:
+    def _emit(
+        self,
+        pod: Obj,
+        c: ContainerRun,
+        reason: str,
+        message: str,
+        at: datetime,
+        *,
+        warning: bool = False,
+    ) -> None:
         spec = pod.get("spec") or {}
-        kind = "initContainers" if any(i["name"] == c.name for i in spec.get("initContainers")
-                                       or []) else "containers"
-        self.world.events.emit(pod, reason, message, at, type_="Warning" if warning else
-                               "Normal", component="kubelet", host=spec.get("nodeName"),
-                               field_path=f"spec.{kind}{{{c.name}}}")
+        kind = (
+            "initContainers"
+            if any(i["name"] == c.name for i in spec.get("initContainers") or [])
+            else "containers"
+        )
+        self.world.events.emit(
+            pod,
+            reason,
+            message,
+            at,
+            type_="Warning" if warning else "Normal",
+            component="kubelet",
+            host=spec.get("nodeName"),
+            field_path=f"spec.{kind}{{{c.name}}}",
+        )
 
     # -- status -----------------------------------------------------------------------------
 
@@ -279,7 +334,9 @@ class Kubelet:
         status = self.pod_status(pod, run, t)
         if status == pod.get("status"):
             return False
-        self.world.store.replace(PODS, {**pod, "status": status}, check_version=False)
+        self.world.store.replace(
+            PODS, {**pod, "status": status}, check_version=False, copy_result=False
+        )
         return True
 
     def pod_status(self, pod: Obj, run: PodRun, t: datetime) -> Obj:
@@ -287,20 +344,30 @@ class Kubelet:
         policy = spec.get("restartPolicy", "Always")
         meta = pod["metadata"]
         old = pod.get("status") or {}
-        init_statuses = [c.status(t, meta["name"], meta["namespace"], meta["uid"], "Never")
-                         for c in run.init]
-        for status in init_statuses:
-            if "terminated" in status["state"] and status["state"]["terminated"].get(
-                    "exitCode") == 0:
-                status["state"]["terminated"]["reason"] = "Completed"
+        init_statuses: list[Obj] = [
+            c.status(t, meta["name"], meta["namespace"], meta["uid"], "Never") for c in run.init
+        ]
+        for item in init_statuses:
+            if "terminated" in item["state"] and item["state"]["terminated"].get("exitCode") == 0:
+                item["state"]["terminated"]["reason"] = "Completed"
         if not run.init_done():
-            main_statuses = [{"name": c.name, "image": c.image, "imageID": "", "ready": False,
-                              "restartCount": 0, "started": False, "lastState": {},
-                              "state": {"waiting": {"reason": "PodInitializing"}}}
-                             for c in run.main]
+            main_statuses: list[Obj] = [
+                {
+                    "name": c.name,
+                    "image": c.image,
+                    "imageID": "",
+                    "ready": False,
+                    "restartCount": 0,
+                    "started": False,
+                    "lastState": {},
+                    "state": {"waiting": {"reason": "PodInitializing"}},
+                }
+                for c in run.main
+            ]
         else:
-            main_statuses = [c.status(t, meta["name"], meta["namespace"], meta["uid"], policy)
-                             for c in run.main]
+            main_statuses = [
+                c.status(t, meta["name"], meta["namespace"], meta["uid"], policy) for c in run.main
+            ]
         ready = run.init_done() and all(c.ready(t) for c in run.main)
         started = any(c.attempts for c in run.main)
         terminal = [s for s in main_statuses if "terminated" in s["state"]]
@@ -334,14 +401,17 @@ class Kubelet:
             status["initContainerStatuses"] = init_statuses
         return {k: v for k, v in status.items() if v is not None}
 
-    def _condition(self, run: PodRun, kind: str, value: bool, since: datetime,
-                   t: datetime) -> Obj:
+    def _condition(self, run: PodRun, kind: str, value: bool, since: datetime, t: datetime) -> Obj:
         text = "True" if value else "False"
         previous = run.transitions.get(kind)
         if previous is None or previous[0] != text:
             run.transitions[kind] = (text, t if previous is not None else since)
-        condition: Obj = {"type": kind, "status": text, "lastProbeTime": None,
-                          "lastTransitionTime": rfc3339(run.transitions[kind][1])}
+        condition: Obj = {
+            "type": kind,
+            "status": text,
+            "lastProbeTime": None,
+            "lastTransitionTime": rfc3339(run.transitions[kind][1]),
+        }
         if not value and kind in ("Ready", "ContainersReady"):
             condition["reason"] = "ContainersNotReady"
         return condition

@@ -95,7 +95,7 @@ class ContainerRun:
         return self.attempts[-1] if self.attempts else None
 
     def backoff(self) -> float:
-        return min(10.0 * 2 ** max(self.consecutive_failures - 1, 0), MAX_BACKOFF)
+        return float(min(10.0 * 2 ** max(self.consecutive_failures - 1, 0), MAX_BACKOFF))
 
     def ready(self, t: datetime) -> bool:
         attempt = self.current
@@ -104,13 +104,19 @@ class ContainerRun:
         ready_at = attempt.ready_at
         return ready_at is not None and ready_at <= t
 
-    def status(self, t: datetime, pod_name: str, pod_ns: str, pod_uid: str,
-               restart_policy: str) -> Obj:
+    def status(
+        self, t: datetime, pod_name: str, pod_ns: str, pod_uid: str, restart_policy: str
+    ) -> Obj:
         """The containerStatuses entry a kubelet would report at time `t`."""
-        status: Obj = {"name": self.name, "image": self.image,
-                       "imageID": "", "ready": self.ready(t),
-                       "restartCount": max(len(self.attempts) - 1, 0),
-                       "started": False, "lastState": {}}
+        status: Obj = {
+            "name": self.name,
+            "image": self.image,
+            "imageID": "",
+            "ready": self.ready(t),
+            "restartCount": max(len(self.attempts) - 1, 0),
+            "started": False,
+            "lastState": {},
+        }
         attempt = self.current
         if attempt is None:
             status["state"] = {"waiting": self._waiting_reason(t)}
@@ -128,10 +134,13 @@ class ContainerRun:
             status["lastState"] = {"terminated": _terminated(attempt)}
         elif self.next_start is not None and restart_policy != "Never":
             wait = self.backoff()
-            status["state"] = {"waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off {_go_duration(wait)} restarting failed "
-                           f"container={self.name} pod={pod_name}_{pod_ns}({pod_uid})"}}
+            status["state"] = {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": f"back-off {_go_duration(wait)} restarting failed "
+                    f"container={self.name} pod={pod_name}_{pod_ns}({pod_uid})",
+                }
+            }
             status["lastState"] = {"terminated": _terminated(attempt)}
         else:
             status["state"] = {"terminated": _terminated(attempt)}
@@ -144,16 +153,23 @@ class ContainerRun:
         if reason == "ErrImagePull" and self.blocked_tries > 1:
             # Between pulls the kubelet reports the back-off, at a pull the error itself.
             reason = "ImagePullBackOff"
-            return {"reason": reason, "message": f'Back-off pulling image "{self.image}": '
-                                                 f"ErrImagePull: {self.blocked.message}"}
+            return {
+                "reason": reason,
+                "message": f'Back-off pulling image "{self.image}": '
+                f"ErrImagePull: {self.blocked.message}",
+            }
         return {"reason": reason, "message": self.blocked.message}
 
 
 def _terminated(attempt: Attempt) -> Obj:
     ended = attempt.ended or attempt.started
-    return {"exitCode": attempt.fate.exit_code, "reason": attempt.fate.reason or "Error",
-            "startedAt": rfc3339(attempt.started), "finishedAt": rfc3339(ended),
-            "containerID": f"containerd://{attempt.container_id}"}
+    return {
+        "exitCode": attempt.fate.exit_code,
+        "reason": attempt.fate.reason or "Error",
+        "startedAt": rfc3339(attempt.started),
+        "finishedAt": rfc3339(ended),
+        "containerID": f"containerd://{attempt.container_id}",
+    }
 
 
 def _go_duration(seconds: float) -> str:

@@ -40,8 +40,9 @@ class MongoData:
 
     def can_read(self, user: str, db: str) -> bool:
         roles = self.users.get(user, set())
-        return any(r in _READ_ANY or (d == db and r in ("read", "readWrite", "dbOwner"))
-                   for r, d in roles)
+        return any(
+            r in _READ_ANY or (d == db and r in ("read", "readWrite", "dbOwner")) for r, d in roles
+        )
 
     def can_manage_users(self, user: str) -> bool:
         return any(r in _ADMIN_ROLES for r, _ in self.users.get(user, set()))
@@ -51,8 +52,9 @@ class ShellError(Exception):
     """What the mongo shell prints when a command fails (it then exits 1)."""
 
 
-_CALL = re.compile(r"db\.(createUser|grantRolesToUser|revokeRolesFromUser|dropUser)\s*\(",
-                   re.IGNORECASE)
+_CALL = re.compile(
+    r"db\.(createUser|grantRolesToUser|revokeRolesFromUser|dropUser)\s*\(", re.IGNORECASE
+)
 
 
 def _js_to_json(text: str) -> str:
@@ -66,7 +68,7 @@ def _arguments(script: str, start: int) -> tuple[str, int]:
     while i < len(script) and depth:
         depth += {"(": 1, ")": -1}.get(script[i], 0)
         i += 1
-    return script[start:i - 1], i
+    return script[start : i - 1], i
 
 
 def _roles(value: object) -> set[Role]:
@@ -87,8 +89,10 @@ def run_shell_script(data: MongoData, script: str, *, as_user: str | None) -> li
     output = []
     for match in _CALL.finditer(script):
         if as_user is not None and not data.can_manage_users(as_user):
-            raise ShellError(f'uncaught exception: Error: not authorized on admin to execute '
-                             f'command {{ {match.group(1)}: ... }}')
+            raise ShellError(
+                f"uncaught exception: Error: not authorized on admin to execute "
+                f"command {{ {match.group(1)}: ... }}"
+            )
         raw, _ = _arguments(script, match.end())
         try:
             args = json.loads(f"[{_js_to_json(raw)}]")
@@ -99,16 +103,19 @@ def run_shell_script(data: MongoData, script: str, *, as_user: str | None) -> li
             spec = args[0] if args and isinstance(args[0], dict) else {}
             user = str(spec.get("user", ""))
             if user in data.users:
-                raise ShellError(f'uncaught exception: Error: couldn\'t add user: User '
-                                 f'"{user}@admin" already exists')
+                raise ShellError(
+                    f"uncaught exception: Error: couldn't add user: User "
+                    f'"{user}@admin" already exists'
+                )
             data.users[user] = _roles(spec.get("roles"))
             data.passwords[user] = str(spec.get("pwd", ""))
             output.append(f'Successfully added user: {{ "user" : "{user}", "roles" : [ ... ] }}')
         else:
             user = str(args[0]) if args else ""
             if user not in data.users:
-                raise ShellError(f"uncaught exception: Error: Could not find user \"{user}\" "
-                                 "for db \"admin\"")
+                raise ShellError(
+                    f'uncaught exception: Error: Could not find user "{user}" for db "admin"'
+                )
             if call == "grantRolesToUser":
                 data.users[user] |= _roles(args[1] if len(args) > 1 else [])
             elif call == "revokeRolesFromUser":

@@ -71,7 +71,8 @@ def connect(world: World, source: Obj, host: str, port: int, at: datetime) -> Co
         else:
             wanted = service_port.get("name") if service_port else None
             target_ports = [p["port"] for p in ports if p.get("name") == wanted] or (
-                [ports[0]["port"]] if len(ports) == 1 else [])
+                [ports[0]["port"]] if len(ports) == 1 else []
+            )
         for address in subset.get("addresses") or []:
             pod_name = (address.get("targetRef") or {}).get("name", "")
             candidates += [(address["ip"], target, pod_name) for target in target_ports]

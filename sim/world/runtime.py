@@ -68,6 +68,7 @@ class World:
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._ips: dict[str, set[str]] = {}
         self.emptydirs: dict[tuple[str, str], dict[str, str]] = {}
+        self._owned: dict[str, set[tuple[str, str]]] = {}  # controller uid -> pod keys
         self.store.add_listener(self._on_change)
 
     # -- time -------------------------------------------------------------------------------
@@ -93,8 +94,12 @@ class World:
             self._reconcile()
 
     def _wake_times(self) -> list[datetime]:
-        return self.kubelet.wake_times() + self.scheduler.wake_times() + \
-            self.chaos.wake_times()
+        return (
+            self.kubelet.wake_times()
+            + self.scheduler.wake_times()
+            + self.chaos.wake_times()
+            + self.workloads.wake_times()
+        )
 
     def _reconcile(self) -> None:
         t = self.now
@@ -130,6 +135,15 @@ class World:
     # -- store hooks ------------------------------------------------------------------------
 
     def _on_change(self, event: str, rt: Any, obj: Obj) -> None:
+        if rt.kind == "Pod":
+            key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+            for ref in obj["metadata"].get("ownerReferences") or []:
+                if ref.get("controller"):
+                    owned = self._owned.setdefault(ref["uid"], set())
+                    if event == "DELETED":
+                        owned.discard(key)
+                    else:
+                        owned.add(key)
         if event != "DELETED":
             return
         if rt.kind == "Pod":
@@ -146,6 +160,13 @@ class World:
                     for child in list(self.store.iter(kind, name)):
                         self.store.delete(kind, name, child["metadata"]["name"])
 
+    def pods_of(self, owner_uid: str) -> list[Obj]:
+        """Live pods whose controller is the object with this uid, in name order."""
+        pods = (
+            self.store.peek(PODS, ns, name) for ns, name in sorted(self._owned.get(owner_uid, ()))
+        )
+        return [p for p in pods if p is not None]
+
     def delete_pod(self, pod: Obj, t: datetime) -> None:
         if self.store.peek(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"]):
             self.store.delete(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"])
@@ -156,8 +177,13 @@ class World:
         attempt = run.current if run else None
         if attempt is None or not attempt.running_at(t):
             return
-        attempt.fate = replace(attempt.fate, kind="exit", exit_code=137, reason="Error",
-                               after=(t - attempt.started).total_seconds())
+        attempt.fate = replace(
+            attempt.fate,
+            kind="exit",
+            exit_code=137,
+            reason="Error",
+            after=(t - attempt.started).total_seconds(),
+        )
 
     # -- what programs see ------------------------------------------------------------------
 
@@ -176,13 +202,16 @@ class World:
                 continue
             program = self.catalog.program_for(container)
             if program is not None:
-                ports |= program.serving(RunContext(self, pod, container, at, attempt,
-                                                    attempt.restart))
+                ports |= program.serving(
+                    RunContext(self, pod, container, at, attempt, attempt.restart)
+                )
         return ports
 
     def pod_ready(self, pod: Obj) -> bool:
-        return any(c["type"] == "Ready" and c["status"] == "True"
-                   for c in (pod.get("status") or {}).get("conditions") or [])
+        return any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        )
 
     def container_env(self, pod: Obj, container: Obj) -> dict[str, str]:
         namespace = pod["metadata"]["namespace"]
@@ -193,9 +222,9 @@ class World:
             values.update({source.get("prefix", "") + k: v for k, v in data.items()})
         for item in container.get("env") or []:
             if "value" in item:
-                values[item["name"]] = re.sub(r"\$\((\w+)\)",
-                                              lambda m: values.get(m.group(1), m.group(0)),
-                                              str(item["value"]))
+                values[item["name"]] = re.sub(
+                    r"\$\((\w+)\)", lambda m: values.get(m.group(1), m.group(0)), str(item["value"])
+                )
                 continue
             source = item.get("valueFrom") or {}
             if "fieldRef" in source:
@@ -224,8 +253,10 @@ class World:
         if obj is None:
             return {}
         if secret:
-            out = {k: base64.b64decode(v).decode(errors="replace")
-                   for k, v in (obj.get("data") or {}).items()}
+            out = {
+                k: base64.b64decode(v).decode(errors="replace")
+                for k, v in (obj.get("data") or {}).items()
+            }
             out.update(obj.get("stringData") or {})
             return out
         return dict(obj.get("data") or {})
@@ -241,7 +272,7 @@ class World:
                     continue
                 key = mount["subPath"]
             elif path.startswith(mount_path + "/"):
-                key = path[len(mount_path) + 1:]
+                key = path[len(mount_path) + 1 :]
             else:
                 continue
             if "emptyDir" in volume:
@@ -251,8 +282,9 @@ class World:
                 if kind not in volume:
                     continue
                 ref = volume[kind]
-                data = self._data(namespace, ref.get("name") or ref.get("secretName", ""),
-                                  secret=secret)
+                data = self._data(
+                    namespace, ref.get("name") or ref.get("secretName", ""), secret=secret
+                )
                 items = {i["path"]: i["key"] for i in ref.get("items") or []}
                 return data.get(items.get(key, key))
         return None
@@ -264,7 +296,7 @@ class World:
             root = mount["mountPath"].rstrip("/")
             if path.startswith(root + "/") and "emptyDir" in volumes.get(mount["name"], {}):
                 files = self.emptydirs.setdefault((pod["metadata"]["uid"], mount["name"]), {})
-                files[path[len(root) + 1:]] = content
+                files[path[len(root) + 1 :]] = content
                 return True
         return False
 
@@ -276,15 +308,18 @@ class World:
                 continue
             volume = volumes.get(mount["name"]) or {}
             if "configMap" in volume:
-                return self._data(pod["metadata"]["namespace"], volume["configMap"]["name"],
-                                  secret=False)
+                return self._data(
+                    pod["metadata"]["namespace"], volume["configMap"]["name"], secret=False
+                )
             if "secret" in volume:
-                return self._data(pod["metadata"]["namespace"],
-                                  volume["secret"].get("secretName", ""), secret=True)
+                return self._data(
+                    pod["metadata"]["namespace"],
+                    volume["secret"].get("secretName", ""),
+                    secret=True,
+                )
         return {}
 
-    def program_serving(self, pod: Obj, port: int,
-                        at: datetime) -> tuple[Any, RunContext] | None:
+    def program_serving(self, pod: Obj, port: int, at: datetime) -> tuple[Any, RunContext] | None:
         """The program (and its context) accepting connections on `port` in `pod`."""
         for container in pod["spec"].get("containers") or []:
             run = self.kubelet.container_run(pod, container["name"])
@@ -306,9 +341,12 @@ class World:
         volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
         for mount in container.get("volumeMounts") or []:
             if mount["mountPath"].rstrip("/") == mount_path:
-                claim = (volumes.get(mount["name"], {}).get("persistentVolumeClaim") or {})
-                pvc = self.store.peek(resource_for_kind("PersistentVolumeClaim"),
-                                      pod["metadata"]["namespace"], claim.get("claimName", ""))
+                claim = volumes.get(mount["name"], {}).get("persistentVolumeClaim") or {}
+                pvc = self.store.peek(
+                    resource_for_kind("PersistentVolumeClaim"),
+                    pod["metadata"]["namespace"],
+                    claim.get("claimName", ""),
+                )
                 if pvc is not None and pvc["spec"].get("volumeName"):
                     key = f"pv:{pvc['spec']['volumeName']}"
         return self.mongo.setdefault(key, MongoData())
@@ -338,7 +376,8 @@ class World:
         cpu = memory = 0
         for pod in self.store.iter(PODS):
             if pod["spec"].get("nodeName") == node and (pod.get("status") or {}).get(
-                    "phase") not in ("Succeeded", "Failed"):
+                "phase"
+            ) not in ("Succeeded", "Failed"):
                 c, m = pod_requests(pod["spec"])
                 cpu, memory = cpu + c, memory + m
         return cpu, memory
@@ -355,26 +394,39 @@ class World:
     def admit(self, rt: Any, obj: Obj) -> None:
         admit(self, rt, obj)
 
-    def attempt_log(self, pod: Obj, container: Obj, attempt: Attempt,
-                    run: ContainerRun) -> list[tuple[datetime, str]]:
+    def attempt_log(
+        self, pod: Obj, container: Obj, attempt: Attempt, run: ContainerRun
+    ) -> list[tuple[datetime, str]]:
         """Every line a container instance has written up to now, in order."""
         start = attempt.started
         end = attempt.ended if attempt.ended and attempt.ended < self.now else self.now
-        lines = [(start + timedelta(seconds=line.offset), line.text)
-                 for line in attempt.fate.startup] + list(attempt.lines)
+        lines = [
+            (start + timedelta(seconds=line.offset), line.text) for line in attempt.fate.startup
+        ] + list(attempt.lines)
         program = self.catalog.program_for(container)
         if program is not None:
             ctx = RunContext(self, pod, container, end, attempt, attempt.restart)
             key = (pod["metadata"]["uid"], container["name"], attempt.restart)
             lines += program.runtime_log(ctx, start, end, self.observations.get(key, []))
         if attempt.ended is not None:
-            lines += [(attempt.ended + timedelta(seconds=line.offset), line.text)
-                      for line in attempt.fate.final]
+            lines += [
+                (attempt.ended + timedelta(seconds=line.offset), line.text)
+                for line in attempt.fate.final
+            ]
         lines.sort(key=lambda item: item[0])
         return [(t, text) for t, text in lines if t <= self.now]
 
-    def logs(self, namespace: str, pod_name: str, container: str | None, *, previous: bool,
-             tail_lines: int | None, since_seconds: int | None, timestamps: bool) -> str:
+    def logs(
+        self,
+        namespace: str,
+        pod_name: str,
+        container: str | None,
+        *,
+        previous: bool,
+        tail_lines: int | None,
+        since_seconds: int | None,
+        timestamps: bool,
+    ) -> str:
         pod = self.store.peek(PODS, namespace, pod_name)
         if pod is None:
             raise errors.not_found(PODS, pod_name)
@@ -383,15 +435,23 @@ class World:
         init_names = [c["name"] for c in spec.get("initContainers") or []]
         if container is None:
             if len(names) != 1:
-                extra = f" or one of the init containers: [{' '.join(init_names)}]" \
-                    if init_names else ""
-                raise errors.bad_request(f"a container name must be specified for pod "
-                                         f"{pod_name}, choose one of: [{' '.join(names)}]{extra}")
+                extra = (
+                    f" or one of the init containers: [{' '.join(init_names)}]"
+                    if init_names
+                    else ""
+                )
+                raise errors.bad_request(
+                    f"a container name must be specified for pod "
+                    f"{pod_name}, choose one of: [{' '.join(names)}]{extra}"
+                )
             container = names[0]
         if container not in names + init_names:
             raise errors.bad_request(f"container {container} is not valid for pod {pod_name}")
-        container_spec = next(c for c in (spec.get("containers") or []) +
-                              (spec.get("initContainers") or []) if c["name"] == container)
+        container_spec = next(
+            c
+            for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+            if c["name"] == container
+        )
         run = self.kubelet.container_run(pod, container)
         if run is None or not run.attempts:
             reason = "ContainerCreating"
@@ -401,12 +461,14 @@ class World:
                 detail = "trying and failing to pull image"
             else:
                 detail = reason
-            raise errors.bad_request(f'container "{container}" in pod "{pod_name}" is waiting '
-                                     f"to start: {detail}")
+            raise errors.bad_request(
+                f'container "{container}" in pod "{pod_name}" is waiting to start: {detail}'
+            )
         if previous:
             if len(run.attempts) < 2:
-                raise errors.bad_request(f'previous terminated container "{container}" in pod '
-                                         f'"{pod_name}" not found')
+                raise errors.bad_request(
+                    f'previous terminated container "{container}" in pod "{pod_name}" not found'
+                )
             attempt = run.attempts[-2]
         else:
             attempt = run.attempts[-1]
@@ -418,8 +480,9 @@ class World:
             lines = lines[-tail_lines:] if tail_lines else []
         out = []
         for t, text in lines:
-            prefix = t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z " \
-                if timestamps else ""
+            prefix = (
+                t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z " if timestamps else ""
+            )
             out.append(prefix + text)
         return "".join(line + "\n" for line in out)
 
@@ -435,8 +498,9 @@ class World:
         cpu, memory = program.usage(ctx)
         # A few percent of steady jitter per 30 s window, as metrics-server shows.
         window = int(self.now.timestamp() // 30)
-        jitter = (self.stable_hash(pod["metadata"]["uid"], container["name"], window)
-                  % 21 - 10) / 100
+        jitter = (
+            self.stable_hash(pod["metadata"]["uid"], container["name"], window) % 21 - 10
+        ) / 100
         return max(1, math.ceil(cpu * (1 + jitter))), max(1, math.ceil(memory * (1 + jitter / 2)))
 
     def pod_metrics(self, namespace: str | None) -> list[Obj]:
@@ -447,15 +511,30 @@ class World:
             for container in pod["spec"].get("containers") or []:
                 usage = self._usage(pod, container)
                 if usage is not None:
-                    containers.append({"name": container["name"],
-                                       "usage": {"cpu": f"{usage[0] * 1_000_000}n",
-                                                 "memory": f"{usage[1] * 1024}Ki"}})
+                    containers.append(
+                        {
+                            "name": container["name"],
+                            "usage": {
+                                "cpu": f"{usage[0] * 1_000_000}n",
+                                "memory": f"{usage[1] * 1024}Ki",
+                            },
+                        }
+                    )
             if containers:
                 meta = pod["metadata"]
-                items.append({"metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                                           "creationTimestamp": stamp,
-                                           "labels": meta.get("labels") or {}},
-                              "timestamp": stamp, "window": "30s", "containers": containers})
+                items.append(
+                    {
+                        "metadata": {
+                            "name": meta["name"],
+                            "namespace": meta["namespace"],
+                            "creationTimestamp": stamp,
+                            "labels": meta.get("labels") or {},
+                        },
+                        "timestamp": stamp,
+                        "window": "30s",
+                        "containers": containers,
+                    }
+                )
         return items
 
     def node_metrics(self) -> list[Obj]:
@@ -471,8 +550,16 @@ class World:
                     usage = self._usage(pod, container)
                     if usage is not None:
                         cpu, memory = cpu + usage[0], memory + usage[1]
-            items.append({"metadata": {"name": name, "creationTimestamp": stamp,
-                                       "labels": node["metadata"].get("labels") or {}},
-                          "timestamp": stamp, "window": "20.05s",
-                          "usage": {"cpu": f"{cpu * 1_000_000}n", "memory": f"{memory * 1024}Ki"}})
+            items.append(
+                {
+                    "metadata": {
+                        "name": name,
+                        "creationTimestamp": stamp,
+                        "labels": node["metadata"].get("labels") or {},
+                    },
+                    "timestamp": stamp,
+                    "window": "20.05s",
+                    "usage": {"cpu": f"{cpu * 1_000_000}n", "memory": f"{memory * 1024}Ki"},
+                }
+            )
         return items

@@ -16,6 +16,7 @@ PODS = resource_for_kind("Pod")
 SERVICES = resource_for_kind("Service")
 ENDPOINTS = resource_for_kind("Endpoints")
 SLICES = resource_for_kind("EndpointSlice")
+MANAGED_BY = "endpointslice-controller.k8s.io"
 
 
 def _target_port(service_port: Obj, pod: Obj) -> int | None:
@@ -43,12 +44,14 @@ class EndpointsController:
         return changed
 
     def _sync_service(self, service: Obj, selector: dict[str, str]) -> bool:
-        namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
-        pods = [p for p in self.world.store.iter(PODS, namespace)
-                if all((p["metadata"].get("labels") or {}).get(k) == v
-                       for k, v in selector.items())
-                and (p.get("status") or {}).get("podIP")
-                and not p["metadata"].get("deletionTimestamp")]
+        namespace, _name = service["metadata"]["namespace"], service["metadata"]["name"]
+        pods = [
+            p
+            for p in self.world.store.iter(PODS, namespace)
+            if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+            and (p.get("status") or {}).get("podIP")
+            and not p["metadata"].get("deletionTimestamp")
+        ]
         service_ports = (service.get("spec") or {}).get("ports") or []
         subsets: dict[tuple[tuple[str, int, str], ...], Obj] = {}
         for pod in pods:
@@ -60,14 +63,27 @@ class EndpointsController:
             if service_ports and not ports:
                 continue
             key = tuple(ports)
-            subset = subsets.setdefault(key, {"addresses": [], "notReadyAddresses": [],
-                                              "ports": [{"name": n, "port": p, "protocol": pr}
-                                                        if n else {"port": p, "protocol": pr}
-                                                        for n, p, pr in ports]})
-            address = {"ip": pod["status"]["podIP"], "nodeName": pod["spec"].get("nodeName"),
-                       "targetRef": {"kind": "Pod", "namespace": namespace,
-                                     "name": pod["metadata"]["name"],
-                                     "uid": pod["metadata"]["uid"]}}
+            subset = subsets.setdefault(
+                key,
+                {
+                    "addresses": [],
+                    "notReadyAddresses": [],
+                    "ports": [
+                        {"name": n, "port": p, "protocol": pr} if n else {"port": p, "protocol": pr}
+                        for n, p, pr in ports
+                    ],
+                },
+            )
+            address = {
+                "ip": pod["status"]["podIP"],
+                "nodeName": pod["spec"].get("nodeName"),
+                "targetRef": {
+                    "kind": "Pod",
+                    "namespace": namespace,
+                    "name": pod["metadata"]["name"],
+                    "uid": pod["metadata"]["uid"],
+                },
+            }
             ready = self.world.pod_ready(pod)
             subset["addresses" if ready else "notReadyAddresses"].append(address)
         clean = []
@@ -94,14 +110,19 @@ class EndpointsController:
             updated["subsets"] = subsets
         else:
             updated.pop("subsets", None)
-        self.world.store.replace(ENDPOINTS, updated, check_version=False)
+        self.world.store.replace(ENDPOINTS, updated, check_version=False, copy_result=False)
         return True
 
     def _write_slice(self, service: Obj, subsets: list[Obj]) -> bool:
         namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
-        existing = next((s for s in self.world.store.iter(SLICES, namespace)
-                         if (s["metadata"].get("labels") or {}).get(
-                             "kubernetes.io/service-name") == name), None)
+        existing = next(
+            (
+                s
+                for s in self.world.store.iter(SLICES, namespace)
+                if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == name
+            ),
+            None,
+        )
         endpoints = []
         ports: list[Obj] = []
         for subset in subsets:
@@ -109,29 +130,46 @@ class EndpointsController:
             for kind in ("addresses", "notReadyAddresses"):
                 for address in subset.get(kind) or []:
                     ready = kind == "addresses"
-                    endpoints.append({"addresses": [address["ip"]],
-                                      "conditions": {"ready": ready, "serving": ready,
-                                                     "terminating": False},
-                                      "nodeName": address.get("nodeName"),
-                                      "targetRef": address["targetRef"]})
+                    endpoints.append(
+                        {
+                            "addresses": [address["ip"]],
+                            "conditions": {"ready": ready, "serving": ready, "terminating": False},
+                            "nodeName": address.get("nodeName"),
+                            "targetRef": address["targetRef"],
+                        }
+                    )
         body: Obj = {"addressType": "IPv4", "endpoints": endpoints, "ports": ports}
         if existing is None:
-            self.world.store.create(SLICES, {
-                "metadata": {"name": f"{name}-{self.world.store.random_suffix()}",
-                             "namespace": namespace,
-                             "labels": {"kubernetes.io/service-name": name,
-                                        "endpointslice.kubernetes.io/managed-by":
-                                            "endpointslice-controller.k8s.io"},
-                             "ownerReferences": [{"apiVersion": "v1", "kind": "Service",
-                                                  "name": name,
-                                                  "uid": service["metadata"]["uid"],
-                                                  "controller": True,
-                                                  "blockOwnerDeletion": True}]},
-                **body})
+            self.world.store.create(
+                SLICES,
+                {
+                    "metadata": {
+                        "name": f"{name}-{self.world.store.random_suffix()}",
+                        "namespace": namespace,
+                        "labels": {
+                            "kubernetes.io/service-name": name,
+                            "endpointslice.kubernetes.io/managed-by": MANAGED_BY,
+                        },
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "v1",
+                                "kind": "Service",
+                                "name": name,
+                                "uid": service["metadata"]["uid"],
+                                "controller": True,
+                                "blockOwnerDeletion": True,
+                            }
+                        ],
+                    },
+                    **body,
+                },
+            )
             return True
         if all(existing.get(k) == v for k, v in body.items()):
             return False
-        self.world.store.replace(SLICES, {**existing, **body}, check_version=False)
+        self.world.store.replace(
+            SLICES, {**existing, **body}, check_version=False, copy_result=False
+        )
         return True
 
 
@@ -153,7 +191,6 @@ class GarbageCollector:
                     if rt.kind == "Pod":
                         self.world.delete_pod(obj, t)
                     else:
-                        store.delete(rt, obj["metadata"].get("namespace"),
-                                     obj["metadata"]["name"])
+                        store.delete(rt, obj["metadata"].get("namespace"), obj["metadata"]["name"])
                     changed = True
         return changed

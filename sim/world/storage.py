@@ -45,7 +45,7 @@ class Storage:
         return sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer"
 
     def sync(self, t: datetime) -> bool:
-        changed = self._release(t)
+        changed = self._release(t) | self._make_available()
         for pvc in list(self.world.store.iter(PVCS)):
             if (pvc.get("status") or {}).get("phase") == "Bound":
                 continue
@@ -60,9 +60,11 @@ class Storage:
         if (pv.get("status") or {}).get("phase") not in (None, "Available"):
             return False
         ref = spec.get("claimRef")
-        if ref and (ref.get("name") != pvc["metadata"]["name"] or ref.get("namespace") !=
-                    pvc["metadata"]["namespace"] or ref.get("uid") not in (
-                        None, pvc["metadata"]["uid"])):
+        if ref and (
+            ref.get("name") != pvc["metadata"]["name"]
+            or ref.get("namespace") != pvc["metadata"]["namespace"]
+            or ref.get("uid") not in (None, pvc["metadata"]["uid"])
+        ):
             return False
         if (spec.get("storageClassName") or "") != (self.claim_class(pvc) or ""):
             return False
@@ -76,62 +78,102 @@ class Storage:
         candidates = [pv for pv in self.world.store.iter(PVS) if self._matches(pv, pvc)]
         if not candidates:
             sc = self._class(self.claim_class(pvc))
-            if sc is not None and sc.get("volumeBindingMode") != "WaitForFirstConsumer" and \
-                    sc.get("provisioner") != "kubernetes.io/no-provisioner":
+            if (
+                sc is not None
+                and sc.get("volumeBindingMode") != "WaitForFirstConsumer"
+                and sc.get("provisioner") != "kubernetes.io/no-provisioner"
+            ):
                 self._provision(pvc, sc, None, t)
                 return True
             return False
         # The smallest volume that fits, as the binder prefers.
-        pv = min(candidates, key=lambda v: (parse_memory(v["spec"]["capacity"]["storage"]),
-                                            v["metadata"]["name"]))
+        pv = min(
+            candidates,
+            key=lambda v: (parse_memory(v["spec"]["capacity"]["storage"]), v["metadata"]["name"]),
+        )
         self._bind(pv, pvc, t)
         return True
 
     def _bind(self, pv: Obj, pvc: Obj, t: datetime) -> None:
         pv = copy.deepcopy(pv)
-        pv["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "apiVersion": "v1",
-                                  "namespace": pvc["metadata"]["namespace"],
-                                  "name": pvc["metadata"]["name"],
-                                  "uid": pvc["metadata"]["uid"],
-                                  "resourceVersion": pvc["metadata"]["resourceVersion"]}
+        pv["spec"]["claimRef"] = {
+            "kind": "PersistentVolumeClaim",
+            "apiVersion": "v1",
+            "namespace": pvc["metadata"]["namespace"],
+            "name": pvc["metadata"]["name"],
+            "uid": pvc["metadata"]["uid"],
+            "resourceVersion": pvc["metadata"]["resourceVersion"],
+        }
         pv["status"] = {"phase": "Bound"}
-        self.world.store.replace(PVS, pv, check_version=False)
-        pvc = copy.deepcopy(self.world.store.peek(PVCS, pvc["metadata"]["namespace"],
-                                                  pvc["metadata"]["name"]) or pvc)
+        self.world.store.replace(PVS, pv, check_version=False, copy_result=False)
+        pvc = copy.deepcopy(
+            self.world.store.peek(PVCS, pvc["metadata"]["namespace"], pvc["metadata"]["name"])
+            or pvc
+        )
         pvc["spec"]["volumeName"] = pv["metadata"]["name"]
         pvc["spec"].setdefault("storageClassName", pv["spec"].get("storageClassName", ""))
         pvc["spec"].setdefault("volumeMode", "Filesystem")
         pvc["metadata"].setdefault("annotations", {}).update(
-            {"pv.kubernetes.io/bind-completed": "yes",
-             "pv.kubernetes.io/bound-by-controller": "yes"})
-        pvc["status"] = {"phase": "Bound", "accessModes": pv["spec"].get("accessModes"),
-                         "capacity": dict(pv["spec"].get("capacity") or {})}
-        self.world.store.replace(PVCS, pvc, check_version=False)
+            {
+                "pv.kubernetes.io/bind-completed": "yes",
+                "pv.kubernetes.io/bound-by-controller": "yes",
+            }
+        )
+        pvc["status"] = {
+            "phase": "Bound",
+            "accessModes": pv["spec"].get("accessModes"),
+            "capacity": dict(pv["spec"].get("capacity") or {}),
+        }
+        self.world.store.replace(PVCS, pvc, check_version=False, copy_result=False)
         self.failures.pop(pvc["metadata"]["uid"], None)
 
     def _provision(self, pvc: Obj, sc: Obj, node: str | None, t: datetime) -> None:
         name = f"pvc-{pvc['metadata']['uid']}"
-        request = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage",
-                                                                                     "1Gi")
-        pv: Obj = {"metadata": {"name": name, "annotations": {
-                       "pv.kubernetes.io/provisioned-by": sc.get("provisioner", "")}},
-                   "spec": {"capacity": {"storage": request},
-                            "accessModes": pvc["spec"].get("accessModes") or ["ReadWriteOnce"],
-                            "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
-                            "storageClassName": sc["metadata"]["name"],
-                            "volumeMode": "Filesystem",
-                            "hostPath": {"path": f"/var/local-path-provisioner/{name}_"
-                                                 f"{pvc['metadata']['namespace']}_"
-                                                 f"{pvc['metadata']['name']}",
-                                         "type": "DirectoryOrCreate"}},
-                   "status": {"phase": "Available"}}
+        request = ((pvc["spec"].get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
+        pv: Obj = {
+            "metadata": {
+                "name": name,
+                "annotations": {"pv.kubernetes.io/provisioned-by": sc.get("provisioner", "")},
+            },
+            "spec": {
+                "capacity": {"storage": request},
+                "accessModes": pvc["spec"].get("accessModes") or ["ReadWriteOnce"],
+                "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                "storageClassName": sc["metadata"]["name"],
+                "volumeMode": "Filesystem",
+                "hostPath": {
+                    "path": f"/var/local-path-provisioner/{name}_"
+                    f"{pvc['metadata']['namespace']}_"
+                    f"{pvc['metadata']['name']}",
+                    "type": "DirectoryOrCreate",
+                },
+            },
+            "status": {"phase": "Available"},
+        }
         if node:
-            pv["spec"]["nodeAffinity"] = {"required": {"nodeSelectorTerms": [{
-                "matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In",
-                                      "values": [node]}]}]}}
+            pv["spec"]["nodeAffinity"] = {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "kubernetes.io/hostname",
+                                    "operator": "In",
+                                    "values": [node],
+                                }
+                            ]
+                        }
+                    ]
+                }
+            }
         created = self.world.store.create(PVS, pv)
-        self.world.events.emit(pvc, "ProvisioningSucceeded", f"Successfully provisioned volume "
-                               f"{name}", t, component=sc.get("provisioner", ""))
+        self.world.events.emit(
+            pvc,
+            "ProvisioningSucceeded",
+            f"Successfully provisioned volume {name}",
+            t,
+            component=sc.get("provisioner", ""),
+        )
         self._bind(created, pvc, t)
 
     def bind_for_consumer(self, pod: Obj, node: str, t: datetime) -> None:
@@ -150,20 +192,51 @@ class Storage:
         class_name = self.claim_class(pvc)
         sc = self._class(class_name)
         if sc is not None and sc.get("volumeBindingMode") == "WaitForFirstConsumer":
-            reason, message, warning = ("WaitForFirstConsumer", "waiting for first consumer to "
-                                        "be created before binding", False)
+            reason, message, warning = (
+                "WaitForFirstConsumer",
+                "waiting for first consumer to be created before binding",
+                False,
+            )
         elif class_name and sc is None:
-            reason, message, warning = ("ProvisioningFailed", f'storageclass.storage.k8s.io '
-                                        f'"{class_name}" not found', True)
+            reason, message, warning = (
+                "ProvisioningFailed",
+                f'storageclass.storage.k8s.io "{class_name}" not found',
+                True,
+            )
         else:
-            reason, message, warning = ("FailedBinding", "no persistent volumes available for "
-                                        "this claim and no storage class is set", True)
+            reason, message, warning = (
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+                True,
+            )
         uid = pvc["metadata"]["uid"]
         if self.failures.get(uid) == message:
             return
         self.failures[uid] = message
-        self.world.events.emit(pvc, reason, message, t, type_="Warning" if warning else "Normal",
-                               component="persistentvolume-controller")
+        self.world.events.emit(
+            pvc,
+            reason,
+            message,
+            t,
+            type_="Warning" if warning else "Normal",
+            component="persistentvolume-controller",
+        )
+
+    def _make_available(self) -> bool:
+        """A Released volume whose claimRef an operator removed can be bound again."""
+        changed = False
+        for pv in list(self.world.store.iter(PVS)):
+            if (pv.get("status") or {}).get("phase") == "Released" and not pv["spec"].get(
+                "claimRef"
+            ):
+                self.world.store.replace(
+                    PVS,
+                    {**pv, "status": {"phase": "Available"}},
+                    check_version=False,
+                    copy_result=False,
+                )
+                changed = True
+        return changed
 
     def _release(self, t: datetime) -> bool:
         """Volumes whose claim is gone are Released (Retain) or deleted (Delete)."""
@@ -180,6 +253,6 @@ class Storage:
             else:
                 updated = copy.deepcopy(pv)
                 updated["status"] = {"phase": "Released"}
-                self.world.store.replace(PVS, updated, check_version=False)
+                self.world.store.replace(PVS, updated, check_version=False, copy_result=False)
             changed = True
         return changed

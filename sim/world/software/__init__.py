@@ -29,8 +29,9 @@ FACTORIES: dict[str, ProgramFactory] = {
 }
 
 BASE_IMAGES = (
-    ImageEntry("gcr.io/google-containers/pause:latest", "pause", size_bytes=300_000,
-               pull_seconds=1.0),
+    ImageEntry(
+        "gcr.io/google-containers/pause:latest", "pause", size_bytes=300_000, pull_seconds=1.0
+    ),
 )
 
 

@@ -61,8 +61,9 @@ class RunContext:
 
     def seed(self, *parts: object) -> int:
         """A stable number for this container instance, for deterministic jitter."""
-        return self.world.stable_hash(self.pod["metadata"]["uid"], self.container["name"],
-                                      self.restart, *parts)
+        return self.world.stable_hash(
+            self.pod["metadata"]["uid"], self.container["name"], self.restart, *parts
+        )
 
 
 def split_address(address: str, default_port: int) -> tuple[str, int]:
@@ -97,8 +98,13 @@ class Program(ABC):
         """Conditions worth logging while running (e.g. a dependency refusing connections)."""
         return {}
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         """Lines written between `start` and `end`, given what `observe` saw when."""
         return []
 
@@ -107,5 +113,4 @@ class Program(ABC):
         return self.cpu_millicores, self.memory_mib
 
 
-__all__ = ["Attempt", "Fate", "LogLine", "Observation", "Program", "RunContext",
-           "split_address"]
+__all__ = ["Attempt", "Fate", "LogLine", "Observation", "Program", "RunContext", "split_address"]

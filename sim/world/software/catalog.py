@@ -32,7 +32,7 @@ def normalize(ref: str) -> str:
     name = ref.strip()
     for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     last = name.rsplit("/", 1)[-1]
     if "@" not in last and ":" not in last:
@@ -41,8 +41,7 @@ def normalize(ref: str) -> str:
 
 
 class Catalog:
-    def __init__(self, images: list[ImageEntry],
-                 factories: dict[str, ProgramFactory]) -> None:
+    def __init__(self, images: list[ImageEntry], factories: dict[str, ProgramFactory]) -> None:
         self._images = {normalize(i.name): i for i in images}
         self._factories = factories
         self._programs: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Program | None] = {}
@@ -81,8 +80,10 @@ class Catalog:
     @staticmethod
     def exec_error(container: Obj) -> Fate:
         executable = (container.get("command") or container.get("args") or ["<entrypoint>"])[0]
-        message = ("failed to create containerd task: failed to create shim task: OCI runtime "
-                   "create failed: runc create failed: unable to start container process: "
-                   f'error during container init: exec: "{executable}": executable file not '
-                   "found in $PATH: unknown")
+        message = (
+            "failed to create containerd task: failed to create shim task: OCI runtime "
+            "create failed: runc create failed: unable to start container process: "
+            f'error during container init: exec: "{executable}": executable file not '
+            "found in $PATH: unknown"
+        )
         return Fate("exit", after=0.0, exit_code=128, reason="StartError", message=message)

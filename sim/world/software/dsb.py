@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
@@ -32,66 +33,138 @@ class Role:
 
 
 ROLES: dict[str, Role] = {
-    "ComposePostService": Role("compose-post-service", "ComposePostService.cpp", 110,
-                               "Starting the compose-post-service server ...",
-                               ("unique-id-service", "media-service", "text-service",
-                                "user-service", "post-storage-service",
-                                "user-timeline-service", "home-timeline-service")),
-    "HomeTimelineService": Role("home-timeline-service", "HomeTimelineService.cpp", 79,
-                                "Starting the home-timeline-service server...",
-                                ("post-storage-service", "social-graph-service")),
-    "MediaService": Role("media-service", "MediaService.cpp", 42,
-                         "Starting the media-service server..."),
-    "PostStorageService": Role("post-storage-service", "PostStorageService.cpp", 92,
-                               "Starting the post-storage-service server...",
-                               mongo="post-storage-mongodb", creates_index=True),
-    "SocialGraphService": Role("social-graph-service", "SocialGraphService.cpp", 101,
-                               "Starting the social-graph-service server ...",
-                               ("user-service",), mongo="social-graph-mongodb",
-                               creates_index=True),
-    "TextService": Role("text-service", "TextService.cpp", 62,
-                        "Starting the text-service server...",
-                        ("url-shorten-service", "user-mention-service")),
-    "UniqueIdService": Role("unique-id-service", "UniqueIdService.cpp", 57,
-                            "Starting the unique-id-service server ...", machine_id=True),
-    "UrlShortenService": Role("url-shorten-service", "UrlShortenService.cpp", 89,
-                              "Starting the url-shorten-service server...",
-                              mongo="url-shorten-mongodb", creates_index=True),
-    "UserMentionService": Role("user-mention-service", "UserMentionService.cpp", 79,
-                               "Starting the user-mention-service server...",
-                               mongo="user-mongodb"),
-    "UserService": Role("user-service", "UserService.cpp", 94,
-                        "Starting the user-service server ...", ("social-graph-service",),
-                        mongo="user-mongodb", creates_index=True, machine_id=True),
-    "UserTimelineService": Role("user-timeline-service", "UserTimelineService.cpp", 91,
-                                "Starting the user-timeline-service server...",
-                                ("post-storage-service",), mongo="user-timeline-mongodb",
-                                creates_index=True),
+    "ComposePostService": Role(
+        "compose-post-service",
+        "ComposePostService.cpp",
+        110,
+        "Starting the compose-post-service server ...",
+        (
+            "unique-id-service",
+            "media-service",
+            "text-service",
+            "user-service",
+            "post-storage-service",
+            "user-timeline-service",
+            "home-timeline-service",
+        ),
+    ),
+    "HomeTimelineService": Role(
+        "home-timeline-service",
+        "HomeTimelineService.cpp",
+        79,
+        "Starting the home-timeline-service server...",
+        ("post-storage-service", "social-graph-service"),
+    ),
+    "MediaService": Role(
+        "media-service", "MediaService.cpp", 42, "Starting the media-service server..."
+    ),
+    "PostStorageService": Role(
+        "post-storage-service",
+        "PostStorageService.cpp",
+        92,
+        "Starting the post-storage-service server...",
+        mongo="post-storage-mongodb",
+        creates_index=True,
+    ),
+    "SocialGraphService": Role(
+        "social-graph-service",
+        "SocialGraphService.cpp",
+        101,
+        "Starting the social-graph-service server ...",
+        ("user-service",),
+        mongo="social-graph-mongodb",
+        creates_index=True,
+    ),
+    "TextService": Role(
+        "text-service",
+        "TextService.cpp",
+        62,
+        "Starting the text-service server...",
+        ("url-shorten-service", "user-mention-service"),
+    ),
+    "UniqueIdService": Role(
+        "unique-id-service",
+        "UniqueIdService.cpp",
+        57,
+        "Starting the unique-id-service server ...",
+        machine_id=True,
+    ),
+    "UrlShortenService": Role(
+        "url-shorten-service",
+        "UrlShortenService.cpp",
+        89,
+        "Starting the url-shorten-service server...",
+        mongo="url-shorten-mongodb",
+        creates_index=True,
+    ),
+    "UserMentionService": Role(
+        "user-mention-service",
+        "UserMentionService.cpp",
+        79,
+        "Starting the user-mention-service server...",
+        mongo="user-mongodb",
+    ),
+    "UserService": Role(
+        "user-service",
+        "UserService.cpp",
+        94,
+        "Starting the user-service server ...",
+        ("social-graph-service",),
+        mongo="user-mongodb",
+        creates_index=True,
+        machine_id=True,
+    ),
+    "UserTimelineService": Role(
+        "user-timeline-service",
+        "UserTimelineService.cpp",
+        91,
+        "Starting the user-timeline-service server...",
+        ("post-storage-service",),
+        mongo="user-timeline-mongodb",
+        creates_index=True,
+    ),
 }
-_CLIENT_NAMES = {"post-storage-service": "post-storage-client",
-                 "user-timeline-service": "user-timeline-client",
-                 "url-shorten-service": "url-shorten-client",
-                 "user-mention-service": "user-mention-client",
-                 "social-graph-service": "social-graph-client"}
+_CLIENT_NAMES = {
+    "post-storage-service": "post-storage-client",
+    "user-timeline-service": "user-timeline-client",
+    "url-shorten-service": "url-shorten-client",
+    "user-mention-service": "user-mention-client",
+    "social-graph-service": "social-graph-client",
+}
 # What a handler logs when the callee answers with an exception.
 _HANDLER_ERRORS = {
-    ("compose-post-service", "user-service"): ("ComposePostHandler.h:214", "Failed to send "
-                                               "compose-creator to user-service"),
-    ("compose-post-service", "text-service"): ("ComposePostHandler.h:252", "Failed to send "
-                                               "compose-text to text-service"),
-    ("compose-post-service", "media-service"): ("ComposePostHandler.h:233", "Failed to send "
-                                                "compose-media to media-service"),
-    ("compose-post-service", "unique-id-service"): ("ComposePostHandler.h:271", "Failed to "
-                                                    "send compose-unique_id to unique_id-service"),
-    ("compose-post-service", "post-storage-service"): ("ComposePostHandler.h:290", "Failed to "
-                                                       "store post to post-storage-service"),
-    ("compose-post-service", "home-timeline-service"): ("ComposePostHandler.h:330", "Failed "
-                                                        "to write home timeline to "
-                                                        "home-timeline-service"),
-    ("text-service", "url-shorten-service"): ("TextHandler.h:115", "Failed to get shortened "
-                                              "urls from url-shorten-service"),
-    ("text-service", "user-mention-service"): ("TextHandler.h:135", "Failed to upload user "
-                                               "mentions to user-mention-service"),
+    ("compose-post-service", "user-service"): (
+        "ComposePostHandler.h:214",
+        "Failed to send compose-creator to user-service",
+    ),
+    ("compose-post-service", "text-service"): (
+        "ComposePostHandler.h:252",
+        "Failed to send compose-text to text-service",
+    ),
+    ("compose-post-service", "media-service"): (
+        "ComposePostHandler.h:233",
+        "Failed to send compose-media to media-service",
+    ),
+    ("compose-post-service", "unique-id-service"): (
+        "ComposePostHandler.h:271",
+        "Failed to send compose-unique_id to unique_id-service",
+    ),
+    ("compose-post-service", "post-storage-service"): (
+        "ComposePostHandler.h:290",
+        "Failed to store post to post-storage-service",
+    ),
+    ("compose-post-service", "home-timeline-service"): (
+        "ComposePostHandler.h:330",
+        "Failed to write home timeline to home-timeline-service",
+    ),
+    ("text-service", "url-shorten-service"): (
+        "TextHandler.h:115",
+        "Failed to get shortened urls from url-shorten-service",
+    ),
+    ("text-service", "user-mention-service"): (
+        "TextHandler.h:135",
+        "Failed to upload user mentions to user-mention-service",
+    ),
 }
 
 
@@ -119,8 +192,10 @@ def thrift_status(ctx: RunContext, service: str, depth: int = 0) -> str:
 
 def _socket_error(kind: str, service: str) -> str:
     if kind == "dns":
-        return (f"TSocket::open() getaddrinfo() <Host: {service} Port: {THRIFT_PORT}>: "
-                "Name or service not known")
+        return (
+            f"TSocket::open() getaddrinfo() <Host: {service} Port: {THRIFT_PORT}>: "
+            "Name or service not known"
+        )
     reason = "Connection timed out" if kind == "timeout" else "Connection refused"
     return f"TSocket::open() connect() <Host: {service} Port: {THRIFT_PORT}>: {reason}"
 
@@ -150,14 +225,37 @@ class ThriftService(Program):
 
     def start(self, ctx: RunContext) -> Fate:
         if ctx.file(CONFIG) is None:
-            return Fate("exit", after=0.05, exit_code=1, reason="Error", startup=(LogLine(
-                0.01, logfmt.boost(ctx.at, "fatal", "utils.h:33:load_config_file",
-                                   "Cannot open service-config.json")),))
+            return Fate(
+                "exit",
+                after=0.05,
+                exit_code=1,
+                reason="Error",
+                startup=(
+                    LogLine(
+                        0.01,
+                        logfmt.boost(
+                            ctx.at,
+                            "fatal",
+                            "utils.h:33:load_config_file",
+                            "Cannot open service-config.json",
+                        ),
+                    ),
+                ),
+            )
         lines = []
         if self.role.machine_id:
             machine = f"{ctx.seed('machine') % 1024:x}"
-            lines.append(LogLine(0.001, logfmt.boost(ctx.at, "info", self._where(
-                self.role.start_line - 30), f"machine_id = {machine}")))
+            lines.append(
+                LogLine(
+                    0.001,
+                    logfmt.boost(
+                        ctx.at,
+                        "info",
+                        self._where(self.role.start_line - 30),
+                        f"machine_id = {machine}",
+                    ),
+                )
+            )
         return Fate("run", ready_after=0.0, startup=tuple(lines), wake_after=(0.5,))
 
     def poll(self, ctx: RunContext) -> Fate | None:
@@ -172,8 +270,12 @@ class ThriftService(Program):
                 attempt.state["index_error"] = session.outcome
                 return None
         attempt.state["serving_at"] = ctx.at
-        attempt.lines.append((ctx.at, logfmt.boost(ctx.at, "info", self._where(
-            self.role.start_line), self.role.startup)))
+        attempt.lines.append(
+            (
+                ctx.at,
+                logfmt.boost(ctx.at, "info", self._where(self.role.start_line), self.role.startup),
+            )
+        )
         return None
 
     def serving(self, ctx: RunContext) -> set[int]:
@@ -207,8 +309,13 @@ class ThriftService(Program):
             seen["mongo"] = mongo_connect(ctx, address, record=False).outcome
         return seen
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         for i, (since, seen) in enumerate(timeline):
             until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
@@ -221,39 +328,80 @@ class ThriftService(Program):
                     out += self._failure_lines(t, key, status, n)
         return out
 
-    def _failure_lines(self, t: datetime, key: str, status: str,
-                       n: int) -> list[tuple[datetime, str]]:
+    def _failure_lines(
+        self, t: datetime, key: str, status: str, n: int
+    ) -> list[tuple[datetime, str]]:
         if key == "index":
             error = _mongoc_error(status, self.role.mongo or "mongodb")
-            return [(t, logfmt.boost(t, "error", "utils_mongodb.h:48:CreateIndex",
-                                     f"Error in createIndexes: {error}")),
-                    (t, logfmt.boost(t, "error", self._where(self.role.start_line - 12),
-                                     "Failed to create mongodb index, try again"))]
+            return [
+                (
+                    t,
+                    logfmt.boost(
+                        t,
+                        "error",
+                        "utils_mongodb.h:48:CreateIndex",
+                        f"Error in createIndexes: {error}",
+                    ),
+                ),
+                (
+                    t,
+                    logfmt.boost(
+                        t,
+                        "error",
+                        self._where(self.role.start_line - 12),
+                        "Failed to create mongodb index, try again",
+                    ),
+                ),
+            ]
         if key == "mongo":
             error = _mongoc_error(status, self.role.mongo or "mongodb")
-            return [(t, logfmt.boost(t, "error", f"{self.binary.removesuffix('Service')}"
-                                     "Handler.h:120:Handle", f"MongoDB error: {error}"))]
+            return [
+                (
+                    t,
+                    logfmt.boost(
+                        t,
+                        "error",
+                        f"{self.binary.removesuffix('Service')}Handler.h:120:Handle",
+                        f"MongoDB error: {error}",
+                    ),
+                )
+            ]
         kind = status.split(":", 1)[0]
         if kind == "upstream":
             where, message = _HANDLER_ERRORS.get(
-                (self.role.service, key), (f"{self.binary.removesuffix('Service')}Handler.h:98",
-                                          f"Received an exception from {key}"))
+                (self.role.service, key),
+                (
+                    f"{self.binary.removesuffix('Service')}Handler.h:98",
+                    f"Received an exception from {key}",
+                ),
+            )
             return [(t, logfmt.boost(t, "error", f"{where}:Handle", message))]
-        return [(t, logfmt.thrift(t, _socket_error(kind, key))),
-                (t, logfmt.boost(t, "error", "ClientPool.h:114:Pop",
-                                 f"Failed to connect {client_name(key)}"))]
+        return [
+            (t, logfmt.thrift(t, _socket_error(kind, key))),
+            (
+                t,
+                logfmt.boost(
+                    t, "error", "ClientPool.h:114:Pop", f"Failed to connect {client_name(key)}"
+                ),
+            ),
+        ]
 
 
 def _mongoc_error(status: str, host: str) -> str:
     if status.endswith("tls_required"):
-        return (f"No suitable servers found (`serverSelectionTryOnce` set): [connection closed "
-                f"calling hello on '{host}:27017']")
-    return (f"No suitable servers found (`serverSelectionTryOnce` set): [connection refused "
-            f"calling hello on '{host}:27017']")
+        return (
+            f"No suitable servers found (`serverSelectionTryOnce` set): [connection closed "
+            f"calling hello on '{host}:27017']"
+        )
+    return (
+        f"No suitable servers found (`serverSelectionTryOnce` set): [connection refused "
+        f"calling hello on '{host}:27017']"
+    )
 
 
-def _ticks(ctx: RunContext, key: str, since: datetime, until: datetime,
-           interval: float) -> list[datetime]:
+def _ticks(
+    ctx: RunContext, key: str, since: datetime, until: datetime, interval: float
+) -> list[datetime]:
     """Request times in [since, until): roughly every `interval` seconds, with jitter."""
     out = []
     t = since + timedelta(seconds=interval * (ctx.seed(key, since) % 1000) / 1000)
@@ -271,20 +419,40 @@ class OpenRestyFrontend(Program):
     ports = (8080,)
     memory_mib = 24
     cpu_millicores = 6
-    calls = ("compose-post-service", "user-timeline-service", "home-timeline-service",
-             "user-service", "social-graph-service")
-    _ROUTES = {"compose-post-service": ("compose.lua", "ComposePost", "compose_post",
-                                        "POST /wrk2-api/post/compose"),
-               "user-timeline-service": ("read-user-timeline.lua", "ReadUserTimeline",
-                                         "read_user_timeline",
-                                         "GET /wrk2-api/user-timeline/read"),
-               "home-timeline-service": ("read-home-timeline.lua", "ReadHomeTimeline",
-                                         "read_home_timeline",
-                                         "GET /wrk2-api/home-timeline/read"),
-               "user-service": ("register.lua", "RegisterUser", "register_user",
-                                "POST /wrk2-api/user/register"),
-               "social-graph-service": ("follow.lua", "Follow", "follow",
-                                        "POST /wrk2-api/user/follow")}
+    calls = (
+        "compose-post-service",
+        "user-timeline-service",
+        "home-timeline-service",
+        "user-service",
+        "social-graph-service",
+    )
+    _ROUTES: ClassVar[dict[str, tuple[str, str, str, str]]] = {
+        "compose-post-service": (
+            "compose.lua",
+            "ComposePost",
+            "compose_post",
+            "POST /wrk2-api/post/compose",
+        ),
+        "user-timeline-service": (
+            "read-user-timeline.lua",
+            "ReadUserTimeline",
+            "read_user_timeline",
+            "GET /wrk2-api/user-timeline/read",
+        ),
+        "home-timeline-service": (
+            "read-home-timeline.lua",
+            "ReadHomeTimeline",
+            "read_home_timeline",
+            "GET /wrk2-api/home-timeline/read",
+        ),
+        "user-service": (
+            "register.lua",
+            "RegisterUser",
+            "register_user",
+            "POST /wrk2-api/user/register",
+        ),
+        "social-graph-service": ("follow.lua", "Follow", "follow", "POST /wrk2-api/user/follow"),
+    }
 
     def __init__(self, request_interval: float) -> None:
         self.request_interval = request_interval
@@ -295,8 +463,13 @@ class OpenRestyFrontend(Program):
     def observe(self, ctx: RunContext) -> Observation:
         return {callee: thrift_status(ctx, callee) for callee in self.calls}
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         for i, (since, seen) in enumerate(timeline):
             until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
@@ -305,15 +478,27 @@ class OpenRestyFrontend(Program):
                     continue
                 script, fn, op, request = self._ROUTES[callee]
                 kind = status.split(":", 1)[0]
-                detail = ("ServiceException" if kind == "upstream" else
-                          f"Could not connect to {callee}:{THRIFT_PORT} ("
-                          f"{'timed out' if kind == 'timeout' else 'connection refused'})")
-                for n, t in enumerate(_ticks(ctx, callee, max(since, start), until,
-                                             self.request_interval)):
-                    out.append((t, logfmt.nginx_error(
-                        t, "error", f"*{1000 + n} [lua] {script}:62: {fn}(): {op} failure: "
-                        f"{detail}, client: 10.244.1.1, server: localhost, request: "
-                        f"\"{request} HTTP/1.1\", host: \"nginx-thrift:8080\"")))
+                detail = (
+                    "ServiceException"
+                    if kind == "upstream"
+                    else f"Could not connect to {callee}:{THRIFT_PORT} ("
+                    f"{'timed out' if kind == 'timeout' else 'connection refused'})"
+                )
+                for n, t in enumerate(
+                    _ticks(ctx, callee, max(since, start), until, self.request_interval)
+                ):
+                    out.append(
+                        (
+                            t,
+                            logfmt.nginx_error(
+                                t,
+                                "error",
+                                f"*{1000 + n} [lua] {script}:62: {fn}(): {op} failure: "
+                                f"{detail}, client: 10.244.1.1, server: localhost, request: "
+                                f'"{request} HTTP/1.1", host: "nginx-thrift:8080"',
+                            ),
+                        )
+                    )
         return out
 
 
@@ -337,6 +522,13 @@ class GitClone(Program):
     """The init container that clones DeathStarBench's Lua scripts into an emptyDir."""
 
     def start(self, ctx: RunContext) -> Fate:
-        return Fate("exit", after=3.0, exit_code=0, reason="Completed", startup=(
-            LogLine(0.1, "Cloning into '/DeathStarBench'..."),
-            LogLine(2.9, "Updating files: 100% (3412/3412), done.")))
+        return Fate(
+            "exit",
+            after=3.0,
+            exit_code=0,
+            reason="Completed",
+            startup=(
+                LogLine(0.1, "Cloning into '/DeathStarBench'..."),
+                LogLine(2.9, "Updating files: 100% (3412/3412), done."),
+            ),
+        )

@@ -14,8 +14,9 @@ from sim.world.software.catalog import ImageEntry
 
 def render_line(t: datetime, pattern: str, ctx: RunContext, **extra: Any) -> str:
     """Fill a configured line's `{iso}`-style stamps, `{pod}`, `{ip}` and `extra` keys."""
-    return logfmt.fill(pattern, {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip,
-                                 **extra})
+    return logfmt.fill(
+        pattern, {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip, **extra}
+    )
 
 
 class GenericServer(Program):
@@ -31,9 +32,10 @@ class GenericServer(Program):
         self.ready_after = float(config.get("ready_after", 1.0))
 
     def start(self, ctx: RunContext) -> Fate:
-        lines = tuple(LogLine(0.05 * i, render_line(ctx.at + timedelta(seconds=0.05 * i),
-                                                    line, ctx))
-                      for i, line in enumerate(self.startup_lines))
+        lines = tuple(
+            LogLine(0.05 * i, render_line(ctx.at + timedelta(seconds=0.05 * i), line, ctx))
+            for i, line in enumerate(self.startup_lines)
+        )
         return Fate("run", ready_after=self.ready_after, startup=lines)
 
     def serving(self, ctx: RunContext) -> set[int]:
@@ -42,8 +44,13 @@ class GenericServer(Program):
             return set()
         return set(self.ports)
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out = []
         for i, (every, pattern) in enumerate(self.periodic):
             t = start + timedelta(seconds=every * (0.3 + (ctx.seed("periodic", i) % 700) / 1000))

@@ -35,22 +35,48 @@ class Role:
 
 
 ROLES: dict[str, Role] = {
-    "frontend": Role("FrontendPort", ("srv-search", "srv-profile", "srv-recommendation",
-                                      "srv-user", "srv-reservation"), registers=False),
+    "frontend": Role(
+        "FrontendPort",
+        ("srv-search", "srv-profile", "srv-recommendation", "srv-user", "srv-reservation"),
+        registers=False,
+    ),
     "search": Role("SearchPort", ("srv-geo", "srv-rate")),
-    "geo": Role("GeoPort", mongo_key="GeoMongoAddress", database="geo-db", collection="geo",
-                credentials=True),
-    "rate": Role("RatePort", mongo_key="RateMongoAddress", database="rate-db",
-                 collection="inventory", credentials=True, memc_key="RateMemcAddress"),
-    "profile": Role("ProfilePort", mongo_key="ProfileMongoAddress", database="profile-db",
-                    collection="hotels", memc_key="ProfileMemcAddress"),
-    "recommendation": Role("RecommendPort", mongo_key="RecommendMongoAddress",
-                           database="recommendation-db", collection="recommendation"),
-    "reservation": Role("ReservePort", mongo_key="ReserveMongoAddress",
-                        database="reservation-db", collection="reservation",
-                        memc_key="ReserveMemcAddress"),
-    "user": Role("UserPort", mongo_key="UserMongoAddress", database="user-db",
-                 collection="user"),
+    "geo": Role(
+        "GeoPort",
+        mongo_key="GeoMongoAddress",
+        database="geo-db",
+        collection="geo",
+        credentials=True,
+    ),
+    "rate": Role(
+        "RatePort",
+        mongo_key="RateMongoAddress",
+        database="rate-db",
+        collection="inventory",
+        credentials=True,
+        memc_key="RateMemcAddress",
+    ),
+    "profile": Role(
+        "ProfilePort",
+        mongo_key="ProfileMongoAddress",
+        database="profile-db",
+        collection="hotels",
+        memc_key="ProfileMemcAddress",
+    ),
+    "recommendation": Role(
+        "RecommendPort",
+        mongo_key="RecommendMongoAddress",
+        database="recommendation-db",
+        collection="recommendation",
+    ),
+    "reservation": Role(
+        "ReservePort",
+        mongo_key="ReserveMongoAddress",
+        database="reservation-db",
+        collection="reservation",
+        memc_key="ReserveMemcAddress",
+    ),
+    "user": Role("UserPort", mongo_key="UserMongoAddress", database="user-db", collection="user"),
 }
 # What the frontend's handlers call, for the error lines a failing dependency produces.
 _FRONTEND_CALLS = {
@@ -65,15 +91,16 @@ _FRONTEND_CALLS = {
 def _grpc_error(status: str) -> str:
     kind, _, rest = status.partition(":")
     if kind == "no-instances":
-        return "rpc error: code = Unavailable desc = name resolver error: produced zero " \
-               "addresses"
+        return "rpc error: code = Unavailable desc = name resolver error: produced zero addresses"
     if kind == "timeout":
         return "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
     if kind == "upstream":
         callee, _, inner = rest.partition(":")
         return f"rpc error: code = Unknown desc = {callee} call failed: {_grpc_error(inner)}"
-    return ("rpc error: code = Unavailable desc = connection error: desc = \"transport: "
-            f"Error while dialing: dial tcp {rest}: connect: connection refused\"")
+    return (
+        'rpc error: code = Unavailable desc = connection error: desc = "transport: '
+        f'Error while dialing: dial tcp {rest}: connect: connection refused"'
+    )
 
 
 class HotelService(Program):
@@ -103,10 +130,18 @@ class HotelService(Program):
         ]
         if self.role.mongo_key:
             lines += [
-                LogLine(0.002, logfmt.zerolog(t, "INF", self._main(36), "Read database URL: "
-                                              f"{self.config.get(self.role.mongo_key)}")),
-                LogLine(0.002, logfmt.zerolog(t, "INF", self._main(37),
-                                              "Initializing DB connection...")),
+                LogLine(
+                    0.002,
+                    logfmt.zerolog(
+                        t,
+                        "INF",
+                        self._main(36),
+                        f"Read database URL: {self.config.get(self.role.mongo_key)}",
+                    ),
+                ),
+                LogLine(
+                    0.002, logfmt.zerolog(t, "INF", self._main(37), "Initializing DB connection...")
+                ),
             ]
         return Fate("run", ready_after=0.0, startup=tuple(lines), wake_after=(DIAL_TIMEOUT,))
 
@@ -126,85 +161,152 @@ class HotelService(Program):
             if session.outcome in ("unreachable", "tls_required"):
                 if elapsed < DIAL_TIMEOUT:
                     return None
-                return self._crash(attempt, DIAL_TIMEOUT, "PNC", "db.go:26",
-                                   "no reachable servers", exit_code=2)
+                return self._crash(
+                    attempt, DIAL_TIMEOUT, "PNC", "db.go:26", "no reachable servers", exit_code=2
+                )
             if session.outcome == "auth_failed":
-                return self._crash(attempt, elapsed + 0.01, "PNC", "db.go:30",
-                                   "server returned error on SASL authentication step: "
-                                   "Authentication failed.", exit_code=2)
-            out.append(self._log(t, "INF", "cmd/{}/db.go:33".format(self.binary),
-                                 "New session successfull..."))
-            out.append(self._log(t, "INF", f"cmd/{self.binary}/db.go:35",
-                                 "Generating test data..."))
+                return self._crash(
+                    attempt,
+                    elapsed + 0.01,
+                    "PNC",
+                    "db.go:30",
+                    "server returned error on SASL authentication step: Authentication failed.",
+                    exit_code=2,
+                )
+            out.append(
+                self._log(t, "INF", f"cmd/{self.binary}/db.go:33", "New session successfull...")
+            )
+            out.append(
+                self._log(t, "INF", f"cmd/{self.binary}/db.go:35", "Generating test data...")
+            )
             if not session.can_read(self.role.database):
-                detail = (f'not authorized on {self.role.database} to execute command '
-                          f'{{ count: "{self.role.collection}", query: {{ hotelId: "1" }}, '
-                          f'$db: "{self.role.database}" }}')
+                detail = (
+                    f"not authorized on {self.role.database} to execute command "
+                    f'{{ count: "{self.role.collection}", query: {{ hotelId: "1" }}, '
+                    f'$db: "{self.role.database}" }}'
+                )
                 record_unauthorized(session, ctx, detail)
-                return self._crash(attempt, elapsed + 0.02, "FTL", f"cmd/{self.binary}/db.go:39",
-                                   detail, exit_code=1, panic=False)
+                return self._crash(
+                    attempt,
+                    elapsed + 0.02,
+                    "FTL",
+                    f"cmd/{self.binary}/db.go:39",
+                    detail,
+                    exit_code=1,
+                    panic=False,
+                )
             attempt.state["db"] = True
             out.append(self._log(t, "INF", self._main(40), "Successfull"))
         if self.role.memc_key:
-            out += [self._log(t, "INF", self._main(43), "Read profile memcashed address: "
-                                                        f"{self.config.get(self.role.memc_key)}"),
-                    self._log(t, "INF", self._main(44), "Initializing Memcashed client..."),
-                    self._log(t, "INF", "tune/setting.go:61", "Tune: GetMemCTimeout 2"),
-                    self._log(t, "INF", self._main(46), "Successfull")]
+            out += [
+                self._log(
+                    t,
+                    "INF",
+                    self._main(43),
+                    f"Read profile memcashed address: {self.config.get(self.role.memc_key)}",
+                ),
+                self._log(t, "INF", self._main(44), "Initializing Memcashed client..."),
+                self._log(t, "INF", "tune/setting.go:61", "Tune: GetMemCTimeout 2"),
+                self._log(t, "INF", self._main(46), "Successfull"),
+            ]
         consul = str(self.config.get("consulAddress", "consul:8500"))
         jaeger = str(self.config.get("jaegerAddress", "jaeger:6831"))
-        out += [self._log(t, "INF", self._main(45), f"Read target port: {self.port}"),
-                self._log(t, "INF", self._main(46), f"Read consul address: {consul}"),
-                self._log(t, "INF", self._main(47), f"Read jaeger address: {jaeger}"),
-                self._log(t, "INF", self._main(55), "Initializing jaeger agent [service name: "
-                                                    f"{self.binary} | host: {jaeger}]..."),
-                self._log(t, "INF", "tracing/tracer.go:26",
-                          "Jaeger client: adjusted sample ratio 1.000000"),
-                self._log(t, "INF", self._main(61), "Jaeger agent initialized"),
-                self._log(t, "INF", self._main(63), f"Initializing consul agent [host: "
-                                                    f"{consul}]..."),
-                self._log(t, "INF", self._main(68), "Consul agent initialized"),
-                self._log(t, "INF", self._main(79), "Starting server...")]
+        out += [
+            self._log(t, "INF", self._main(45), f"Read target port: {self.port}"),
+            self._log(t, "INF", self._main(46), f"Read consul address: {consul}"),
+            self._log(t, "INF", self._main(47), f"Read jaeger address: {jaeger}"),
+            self._log(
+                t,
+                "INF",
+                self._main(55),
+                f"Initializing jaeger agent [service name: {self.binary} | host: {jaeger}]...",
+            ),
+            self._log(
+                t, "INF", "tracing/tracer.go:26", "Jaeger client: adjusted sample ratio 1.000000"
+            ),
+            self._log(t, "INF", self._main(61), "Jaeger agent initialized"),
+            self._log(t, "INF", self._main(63), f"Initializing consul agent [host: {consul}]..."),
+            self._log(t, "INF", self._main(68), "Consul agent initialized"),
+            self._log(t, "INF", self._main(79), "Starting server..."),
+        ]
         if self.role.registers:
-            service_id = uuid.UUID(int=ctx.seed("consul-id") << 64 | ctx.seed("consul-id", 2),
-                                   version=4)
-            out.append(self._log(t, "INF", "registry/registry.go:91",
-                                 f"Trying to register service [ name: srv-{self.binary}, id: "
-                                 f"{service_id}, address: {ctx.pod_ip}:{self.port} ]"))
+            service_id = uuid.UUID(
+                int=ctx.seed("consul-id") << 64 | ctx.seed("consul-id", 2), version=4
+            )
+            out.append(
+                self._log(
+                    t,
+                    "INF",
+                    "registry/registry.go:91",
+                    f"Trying to register service [ name: srv-{self.binary}, id: "
+                    f"{service_id}, address: {ctx.pod_ip}:{self.port} ]",
+                )
+            )
             host, port = split_address(consul, 8500)
             conn = ctx.connect(host, port)
             if not conn.ok:
-                reason = ("lookup consul on 10.96.0.10:53: no such host" if conn.error == "dns"
-                          else f"dial tcp {conn.address}: connect: connection refused")
-                return self._crash(attempt, elapsed + 0.05, "FTL", self._main(85),
-                                   f'failed register: Put "http://{consul}/v1/agent/service/'
-                                   f'register": {reason}', exit_code=1, panic=False)
-            out.append(self._log(t, "INF", f"services/{self.binary}/server.go:110",
-                                 "Successfully registered in consul"))
+                reason = (
+                    "lookup consul on 10.96.0.10:53: no such host"
+                    if conn.error == "dns"
+                    else f"dial tcp {conn.address}: connect: connection refused"
+                )
+                return self._crash(
+                    attempt,
+                    elapsed + 0.05,
+                    "FTL",
+                    self._main(85),
+                    f'failed register: Put "http://{consul}/v1/agent/service/register": {reason}',
+                    exit_code=1,
+                    panic=False,
+                )
+            out.append(
+                self._log(
+                    t,
+                    "INF",
+                    f"services/{self.binary}/server.go:110",
+                    "Successfully registered in consul",
+                )
+            )
         else:
-            out += [self._log(t, "INF", "services/frontend/server.go:45",
-                              "Initializing gRPC clients..."),
-                    self._log(t, "INF", "services/frontend/server.go:65", "Successfull"),
-                    self._log(t, "INF", "services/frontend/server.go:87", "Serving http")]
+            out += [
+                self._log(
+                    t, "INF", "services/frontend/server.go:45", "Initializing gRPC clients..."
+                ),
+                self._log(t, "INF", "services/frontend/server.go:65", "Successfull"),
+                self._log(t, "INF", "services/frontend/server.go:87", "Serving http"),
+            ]
         attempt.state["phase"] = "serving"
         attempt.state["registered"] = f"srv-{self.binary}" if self.role.registers else None
         return None
 
-    def _crash(self, attempt: Any, after: float, level: str, caller: str, message: str, *,
-               exit_code: int, panic: bool = True) -> Fate:
+    def _crash(
+        self,
+        attempt: Any,
+        after: float,
+        level: str,
+        caller: str,
+        message: str,
+        *,
+        exit_code: int,
+        panic: bool = True,
+    ) -> Fate:
         attempt.state["phase"] = "failed"
         at = attempt.started + timedelta(seconds=after)
         final = [LogLine(0.0, logfmt.zerolog(at, level, caller, message))]
         if panic:
-            final += [LogLine(0.0, f"panic: {message}"), LogLine(0.0, ""),
-                      LogLine(0.0, "goroutine 1 [running]:"),
-                      LogLine(0.0, "github.com/rs/zerolog.(*Logger).Panic.func1({0xc0000a4000, "
-                                   "0x14})"),
-                      LogLine(0.0, f"\t/go/src/github.com/harlow/go-micro-services/{caller}"
-                                   " +0x2d"),
-                      LogLine(0.0, "main.main()"),
-                      LogLine(0.0, f"\t/go/src/github.com/harlow/go-micro-services/"
-                                   f"cmd/{self.binary}/main.go:38 +0x4f2")]
+            final += [
+                LogLine(0.0, f"panic: {message}"),
+                LogLine(0.0, ""),
+                LogLine(0.0, "goroutine 1 [running]:"),
+                LogLine(0.0, "github.com/rs/zerolog.(*Logger).Panic.func1({0xc0000a4000, 0x14})"),
+                LogLine(0.0, f"\t/go/src/github.com/harlow/go-micro-services/{caller} +0x2d"),
+                LogLine(0.0, "main.main()"),
+                LogLine(
+                    0.0,
+                    f"\t/go/src/github.com/harlow/go-micro-services/"
+                    f"cmd/{self.binary}/main.go:38 +0x4f2",
+                ),
+            ]
         return Fate("exit", after=after, exit_code=exit_code, reason="Error", final=tuple(final))
 
     def serving(self, ctx: RunContext) -> set[int]:
@@ -226,15 +328,23 @@ class HotelService(Program):
             return {}
         seen = {name: _call_status(ctx, name) for name in self.role.calls}
         if self.role.mongo_key:
-            session = mongo_connect(ctx, str(self.config.get(self.role.mongo_key)),
-                                    user="admin" if self.role.credentials else None,
-                                    password="admin" if self.role.credentials else None,
-                                    record=False)
+            session = mongo_connect(
+                ctx,
+                str(self.config.get(self.role.mongo_key)),
+                user="admin" if self.role.credentials else None,
+                password="admin" if self.role.credentials else None,
+                record=False,
+            )
             seen["mongo"] = "ok" if session.outcome == "ok" else session.outcome
         return seen
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         for i, (since, seen) in enumerate(timeline):
             until = timeline[i + 1][0] if i + 1 < len(timeline) else end
@@ -244,8 +354,9 @@ class HotelService(Program):
                 out += self._error_lines(ctx, name, status, max(since, start), min(until, end))
         return out
 
-    def _error_lines(self, ctx: RunContext, name: str, status: str, since: datetime,
-                     until: datetime) -> list[tuple[datetime, str]]:
+    def _error_lines(
+        self, ctx: RunContext, name: str, status: str, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str]]:
         kind = status.split(":", 1)[0]
         out = []
         step = self.error_interval
@@ -253,19 +364,38 @@ class HotelService(Program):
         n = 0
         while t < until:
             if name == "mongo":
-                message = ("Closed explicitly" if kind == "unreachable" else
-                           "server returned error on SASL authentication step: Authentication "
-                           "failed.")
-                out.append(self._log(t, "ERR", f"services/{self.binary}/server.go:96",
-                                     f"Failed to query {self.role.database}: {message}"))
+                message = (
+                    "Closed explicitly"
+                    if kind == "unreachable"
+                    else "server returned error on SASL authentication step: Authentication failed."
+                )
+                out.append(
+                    self._log(
+                        t,
+                        "ERR",
+                        f"services/{self.binary}/server.go:96",
+                        f"Failed to query {self.role.database}: {message}",
+                    )
+                )
             elif self.binary == "frontend":
-                handler, call = _FRONTEND_CALLS.get(name, ("handler", name))
-                out.append(self._log(t, "ERR", "services/frontend/server.go:172",
-                                     f"{call} failed: {_grpc_error(status)}"))
+                _handler, call = _FRONTEND_CALLS.get(name, ("handler", name))
+                out.append(
+                    self._log(
+                        t,
+                        "ERR",
+                        "services/frontend/server.go:172",
+                        f"{call} failed: {_grpc_error(status)}",
+                    )
+                )
             else:
-                out.append(self._log(t, "ERR", f"services/{self.binary}/server.go:84",
-                                     f"{name.removeprefix('srv-')} call failed: "
-                                     f"{_grpc_error(status)}"))
+                out.append(
+                    self._log(
+                        t,
+                        "ERR",
+                        f"services/{self.binary}/server.go:84",
+                        f"{name.removeprefix('srv-')} call failed: {_grpc_error(status)}",
+                    )
+                )
             n += 1
             jitter = (ctx.seed(name, n) % 1000) / 1000
             t += timedelta(seconds=step * (0.5 + jitter))
@@ -299,8 +429,9 @@ def _call_status(ctx: RunContext, name: str, depth: int = 0) -> str:
     return status
 
 
-def consul_instances(ctx: RunContext, name: str) -> list[tuple[dict[str, Any], int,
-                                                              HotelService, RunContext]]:
+def consul_instances(
+    ctx: RunContext, name: str
+) -> list[tuple[dict[str, Any], int, HotelService, RunContext]]:
     """Pods in the namespace whose Go service registered `name` in consul."""
     found = []
     for pod in ctx.world.store.iter(PODS, ctx.namespace):

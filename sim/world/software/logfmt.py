@@ -15,8 +15,7 @@ def zerolog(t: datetime, level: str, caller: str, message: str) -> str:
 
 def zerolog_json(t: datetime, level: str, message: str) -> str:
     stamp = t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return json.dumps({"level": level, "time": stamp, "message": message},
-                      separators=(",", ":"))
+    return json.dumps({"level": level, "time": stamp, "message": message}, separators=(",", ":"))
 
 
 def boost(t: datetime, severity: str, where: str, message: str) -> str:
@@ -31,13 +30,25 @@ def thrift(t: datetime, message: str) -> str:
     return f"Thrift: {t.astimezone(UTC).strftime('%a %b %d %H:%M:%S %Y')} {message}"
 
 
-def mongo(t: datetime, severity: str, component: str, log_id: int, ctx: str, msg: str,
-          attr: dict[str, Any] | None = None) -> str:
+def mongo(
+    t: datetime,
+    severity: str,
+    component: str,
+    log_id: int,
+    ctx: str,
+    msg: str,
+    attr: dict[str, Any] | None = None,
+) -> str:
     """MongoDB 4.4 structured log line."""
-    stamp = t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{t.microsecond // 1000:03d}+00:00"
-    entry: dict[str, Any] = {"t": {"$date": stamp}, "s": severity, "c": component,
-                             "id": log_id, "ctx": ctx, "msg": msg}
+    stamp = t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+00:00"
+    entry: dict[str, Any] = {
+        "t": {"$date": stamp},
+        "s": severity,
+        "c": component,
+        "id": log_id,
+        "ctx": ctx,
+        "msg": msg,
+    }
     if attr:
         entry["attr"] = attr
     return json.dumps(entry, separators=(",", ":"))
@@ -60,8 +71,12 @@ def hclog(t: datetime, level: str, message: str) -> str:
 
 def zap_json(t: datetime, level: str, caller: str, message: str, **fields: Any) -> str:
     """Uber zap JSON (jaeger, otel collector)."""
-    entry: dict[str, Any] = {"level": level, "ts": round(t.timestamp(), 6), "caller": caller,
-                             "msg": message}
+    entry: dict[str, Any] = {
+        "level": level,
+        "ts": round(t.timestamp(), 6),
+        "caller": caller,
+        "msg": message,
+    }
     entry.update(fields)
     return json.dumps(entry, separators=(",", ":"))
 
@@ -71,11 +86,13 @@ def stamps(t: datetime) -> dict[str, str]:
     {redis}."""
     utc = t.astimezone(UTC)
     millis = f"{t.microsecond // 1000:03d}"
-    return {"iso": utc.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z",
-            "space": utc.strftime("%Y-%m-%d %H:%M:%S,") + millis,
-            "epoch_ms": str(int(t.timestamp() * 1000)),
-            "epoch": f"{t.timestamp():.6f}",
-            "redis": utc.strftime("%d %b %Y %H:%M:%S.") + millis}
+    return {
+        "iso": utc.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z",
+        "space": utc.strftime("%Y-%m-%d %H:%M:%S,") + millis,
+        "epoch_ms": str(int(t.timestamp() * 1000)),
+        "epoch": f"{t.timestamp():.6f}",
+        "redis": utc.strftime("%d %b %Y %H:%M:%S.") + millis,
+    }
 
 
 def fill(pattern: str, values: dict[str, Any]) -> str:

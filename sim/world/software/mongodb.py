@@ -3,6 +3,9 @@ shared by every program that uses a MongoDB."""
 
 from __future__ import annotations
 
+import re
+import shlex
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,8 +59,16 @@ class MongoDB(Program):
                 key_file = key_file or tls.get("certificateKeyFile")
         return str(mode or "disabled"), key_file
 
-    def _line(self, t: datetime, s: str, c: str, i: int, ctx: str, msg: str,
-              attr: dict[str, Any] | None = None) -> str:
+    def _line(
+        self,
+        t: datetime,
+        s: str,
+        c: str,
+        i: int,
+        ctx: str,
+        msg: str,
+        attr: dict[str, Any] | None = None,
+    ) -> str:
         return logfmt.mongo(t, s, c, i, ctx, msg, attr)
 
     def start(self, ctx: RunContext) -> Fate:
@@ -65,41 +76,103 @@ class MongoDB(Program):
         data = ctx.world.mongo_data(ctx.pod)
         mode, key_file = self.tls(ctx)
         lines = [
-            LogLine(0.0, self._line(t, "I", "CONTROL", 23285, "main", "Automatically "
-                                    "disabling TLS 1.0, to force-enable TLS 1.0 specify "
-                                    "--sslDisabledProtocols 'none'")),
-            LogLine(0.01, self._line(t, "I", "CONTROL", 4615611, "initandlisten",
-                                     "MongoDB starting", {"pid": 1, "port": 27017,
-                                                          "dbPath": DATA_DIR,
-                                                          "architecture": "64-bit",
-                                                          "host": ctx.pod_name})),
-            LogLine(0.02, self._line(t, "I", "CONTROL", 23403, "initandlisten", "Build Info",
-                                     {"buildInfo": {"version": self.version,
-                                                    "gitVersion": "72e66213c2c3eab37d9358d5e7"
-                                                                  "8ad7f5c1d0d0cf",
-                                                    "openSSLVersion": "OpenSSL 1.1.1f  31 Mar "
-                                                                      "2020"}})),
+            LogLine(
+                0.0,
+                self._line(
+                    t,
+                    "I",
+                    "CONTROL",
+                    23285,
+                    "main",
+                    "Automatically "
+                    "disabling TLS 1.0, to force-enable TLS 1.0 specify "
+                    "--sslDisabledProtocols 'none'",
+                ),
+            ),
+            LogLine(
+                0.01,
+                self._line(
+                    t,
+                    "I",
+                    "CONTROL",
+                    4615611,
+                    "initandlisten",
+                    "MongoDB starting",
+                    {
+                        "pid": 1,
+                        "port": 27017,
+                        "dbPath": DATA_DIR,
+                        "architecture": "64-bit",
+                        "host": ctx.pod_name,
+                    },
+                ),
+            ),
+            LogLine(
+                0.02,
+                self._line(
+                    t,
+                    "I",
+                    "CONTROL",
+                    23403,
+                    "initandlisten",
+                    "Build Info",
+                    {
+                        "buildInfo": {
+                            "version": self.version,
+                            "gitVersion": "72e66213c2c3eab37d9358d5e78ad7f5c1d0d0cf",
+                            "openSSLVersion": "OpenSSL 1.1.1f  31 Mar 2020",
+                        }
+                    },
+                ),
+            ),
         ]
         if mode != "disabled":
             cert = ctx.file(key_file) if key_file else None
             if cert is None:
-                message = f"cannot read PEM key file: {key_file}: error:02001002:system " \
-                          "library:fopen:No such file or directory"
-                return Fate("exit", after=0.1, exit_code=1, reason="Error", startup=tuple(
-                    lines + [LogLine(0.05, self._line(t, "E", "NETWORK", 23248, "main",
-                                                      message)),
-                             LogLine(0.06, self._line(t, "F", "CONTROL", 20574, "main",
-                                                      "Error during global initialization",
-                                                      {"error": {"code": 140,
-                                                                 "codeName": "InvalidSSLConfig",
-                                                                 "errmsg": message}}))]))
+                message = (
+                    f"cannot read PEM key file: {key_file}: error:02001002:system "
+                    "library:fopen:No such file or directory"
+                )
+                return Fate(
+                    "exit",
+                    after=0.1,
+                    exit_code=1,
+                    reason="Error",
+                    startup=tuple(
+                        [
+                            *lines,
+                            LogLine(0.05, self._line(t, "E", "NETWORK", 23248, "main", message)),
+                            LogLine(
+                                0.06,
+                                self._line(
+                                    t,
+                                    "F",
+                                    "CONTROL",
+                                    20574,
+                                    "main",
+                                    "Error during global initialization",
+                                    {
+                                        "error": {
+                                            "code": 140,
+                                            "codeName": "InvalidSSLConfig",
+                                            "errmsg": message,
+                                        }
+                                    },
+                                ),
+                            ),
+                        ]
+                    ),
+                )
         ready_after = 1.2
         offset = 0.3
         if not data.initialized:
             scripts = ctx.world.mounted_dir(ctx.pod, ctx.container, INIT_DIR)
             for name in sorted(scripts):
-                lines.append(LogLine(offset, f"/usr/local/bin/docker-entrypoint.sh: running "
-                                             f"{INIT_DIR}/{name}"))
+                lines.append(
+                    LogLine(
+                        offset, f"/usr/local/bin/docker-entrypoint.sh: running {INIT_DIR}/{name}"
+                    )
+                )
                 offset += 0.1
                 try:
                     for out in run_shell_script(data, scripts[name], as_user=None):
@@ -107,20 +180,45 @@ class MongoDB(Program):
                         offset += 0.05
                 except ShellError as exc:
                     lines.append(LogLine(offset, str(exc)))
-                    return Fate("exit", after=offset + 0.1, exit_code=1, reason="Error",
-                                startup=tuple(lines))
+                    return Fate(
+                        "exit",
+                        after=offset + 0.1,
+                        exit_code=1,
+                        reason="Error",
+                        startup=tuple(lines),
+                    )
             data.initialized = True
             if scripts:
                 ready_after += offset + 1.5
-        lines.append(LogLine(ready_after - 0.05, self._line(
-            t + timedelta(seconds=ready_after), "I", "NETWORK", 23015, "listener",
-            "Listening on", {"address": "0.0.0.0"})))
-        lines.append(LogLine(ready_after, self._line(
-            t + timedelta(seconds=ready_after), "I", "NETWORK", 23016, "listener",
-            "Waiting for connections", {"port": 27017,
-                                        "ssl": "off" if mode == "disabled" else "on"})))
-        return Fate("run", ready_after=0.0, startup=tuple(lines),
-                    wake_after=(ready_after,))
+        lines.append(
+            LogLine(
+                ready_after - 0.05,
+                self._line(
+                    t + timedelta(seconds=ready_after),
+                    "I",
+                    "NETWORK",
+                    23015,
+                    "listener",
+                    "Listening on",
+                    {"address": "0.0.0.0"},
+                ),
+            )
+        )
+        lines.append(
+            LogLine(
+                ready_after,
+                self._line(
+                    t + timedelta(seconds=ready_after),
+                    "I",
+                    "NETWORK",
+                    23016,
+                    "listener",
+                    "Waiting for connections",
+                    {"port": 27017, "ssl": "off" if mode == "disabled" else "on"},
+                ),
+            )
+        )
+        return Fate("run", ready_after=0.0, startup=tuple(lines), wake_after=(ready_after,))
 
     def serving(self, ctx: RunContext) -> set[int]:
         attempt = ctx.attempt
@@ -129,8 +227,13 @@ class MongoDB(Program):
         listening = attempt.started + timedelta(seconds=attempt.fate.wake_after[0])
         return set(self.ports) if ctx.at >= listening else set()
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         data = ctx.world.mongo_data(ctx.pod)
         out = []
         for attempt in data.attempts:
@@ -138,42 +241,245 @@ class MongoDB(Program):
                 continue
             remote = f"{attempt.client}:{40000 + ctx.world.stable_hash(attempt.at) % 20000}"
             if attempt.outcome != "unauthorized":  # that one reuses the accepted connection
-                out.append((attempt.at, self._line(attempt.at, "I", "NETWORK", 22943,
-                                                   "listener", "Connection accepted",
-                                                   {"remote": remote, "connectionId": 1})))
+                out.append(
+                    (
+                        attempt.at,
+                        self._line(
+                            attempt.at,
+                            "I",
+                            "NETWORK",
+                            22943,
+                            "listener",
+                            "Connection accepted",
+                            {"remote": remote, "connectionId": 1},
+                        ),
+                    )
+                )
             if attempt.outcome == "user_not_found":
-                out.append((attempt.at + timedelta(milliseconds=3), self._line(
-                    attempt.at, "I", "ACCESS", 20249, "conn1", "Authentication failed",
-                    {"mechanism": "SCRAM-SHA-1", "speculative": False,
-                     "principalName": attempt.user, "authenticationDatabase": "admin",
-                     "remote": remote, "extraInfo": {},
-                     "error": f'UserNotFound: Could not find user "{attempt.user}" for db '
-                              '"admin"'})))
+                out.append(
+                    (
+                        attempt.at + timedelta(milliseconds=3),
+                        self._line(
+                            attempt.at,
+                            "I",
+                            "ACCESS",
+                            20249,
+                            "conn1",
+                            "Authentication failed",
+                            {
+                                "mechanism": "SCRAM-SHA-1",
+                                "speculative": False,
+                                "principalName": attempt.user,
+                                "authenticationDatabase": "admin",
+                                "remote": remote,
+                                "extraInfo": {},
+                                "error": f'UserNotFound: Could not find user "{attempt.user}" '
+                                'for db "admin"',
+                            },
+                        ),
+                    )
+                )
             elif attempt.outcome == "unauthorized":
-                out.append((attempt.at + timedelta(milliseconds=5), self._line(
-                    attempt.at, "I", "ACCESS", 20436, "conn1", "Checking authorization failed",
-                    {"error": {"code": 13, "codeName": "Unauthorized",
-                               "errmsg": attempt.detail}})))
+                out.append(
+                    (
+                        attempt.at + timedelta(milliseconds=5),
+                        self._line(
+                            attempt.at,
+                            "I",
+                            "ACCESS",
+                            20436,
+                            "conn1",
+                            "Checking authorization failed",
+                            {
+                                "error": {
+                                    "code": 13,
+                                    "codeName": "Unauthorized",
+                                    "errmsg": attempt.detail,
+                                }
+                            },
+                        ),
+                    )
+                )
             elif attempt.outcome == "tls_required":
-                out.append((attempt.at + timedelta(milliseconds=1), self._line(
-                    attempt.at, "I", "NETWORK", 22988, "conn1", "Error receiving request from "
-                    "client. Ending connection from remote", {
-                        "error": {"code": 141, "codeName": "SSLHandshakeFailed",
-                                  "errmsg": "The server is configured to only allow SSL "
-                                            "connections"}, "remote": remote})))
+                out.append(
+                    (
+                        attempt.at + timedelta(milliseconds=1),
+                        self._line(
+                            attempt.at,
+                            "I",
+                            "NETWORK",
+                            22988,
+                            "conn1",
+                            "Error receiving request from client. Ending connection from remote",
+                            {
+                                "error": {
+                                    "code": 141,
+                                    "codeName": "SSLHandshakeFailed",
+                                    "errmsg": "The server is configured to only allow SSL "
+                                    "connections",
+                                },
+                                "remote": remote,
+                            },
+                        ),
+                    )
+                )
         # WiredTiger checkpoints: the steady background chatter of an idle mongod.
         t = start + timedelta(seconds=60)
         while t <= end:
-            out.append((t, self._line(t, "I", "STORAGE", 22430, "WTCheckpointThread",
-                                      "WiredTiger message", {"message": f"[{int(t.timestamp())}"
-                                      f":{t.microsecond}][1:0x7f] WT_SESSION.checkpoint: "
-                                      "[WT_VERB_CHECKPOINT_PROGRESS] saving checkpoint "
-                                      "snapshot min: 37, snapshot max: 37"})))
+            out.append(
+                (
+                    t,
+                    self._line(
+                        t,
+                        "I",
+                        "STORAGE",
+                        22430,
+                        "WTCheckpointThread",
+                        "WiredTiger message",
+                        {
+                            "message": f"[{int(t.timestamp())}"
+                            f":{t.microsecond}][1:0x7f] WT_SESSION.checkpoint: "
+                            "[WT_VERB_CHECKPOINT_PROGRESS] saving checkpoint "
+                            "snapshot min: 37, snapshot max: 37"
+                        },
+                    ),
+                )
+            )
             t += timedelta(seconds=60)
         return out
 
 
+class MongoShell(Program):
+    """The `mongo` shell (or a bash script of `mongo` calls) run as a one-shot container, e.g.
+    in a Job that grants a role back: it connects, authenticates, runs its --eval script."""
+
+    memory_mib = 30
+    cpu_millicores = 20
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+
+    def _invocations(self, ctx: RunContext) -> list[list[str]]:
+        words = self.words
+        if words and words[0].rsplit("/", 1)[-1] in ("sh", "bash"):
+            if len(words) > 2 and words[1] == "-c":
+                lines = [words[2]]
+            elif len(words) > 1:
+                lines = (ctx.file(words[1]) or "").splitlines()
+            else:
+                lines = []
+            out = []
+            for line in lines:
+                for part in re.split(r"&&|;\s*\n|\n", line):
+                    try:
+                        split = shlex.split(part, comments=True)
+                    except ValueError:
+                        continue
+                    if split and split[0].rsplit("/", 1)[-1] in ("mongo", "mongosh"):
+                        out.append(split)
+            return out
+        return [words]
+
+    def start(self, ctx: RunContext) -> Fate:
+        lines: list[LogLine] = []
+        offset = 0.3
+        for words in self._invocations(ctx):
+            ok, output = self._run(ctx, words[1:])
+            lines += [LogLine(offset, text) for text in output]
+            offset += 0.2
+            if not ok:
+                lines.append(LogLine(offset, "exiting with code 1"))
+                return Fate(
+                    "exit", after=offset + 0.05, exit_code=1, reason="Error", startup=tuple(lines)
+                )
+        return Fate(
+            "exit", after=offset + 0.05, exit_code=0, reason="Completed", startup=tuple(lines)
+        )
+
+    def _run(self, ctx: RunContext, args: list[str]) -> tuple[bool, list[str]]:
+        host, database, user, password, script = "localhost:27017", "test", None, None, ""
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            value = args[i + 1] if i + 1 < len(args) else ""
+            if arg in ("--host", "-h"):
+                host, i = value, i + 2
+            elif arg in ("-u", "--username"):
+                user, i = value, i + 2
+            elif arg in ("-p", "--password"):
+                password, i = value, i + 2
+            elif arg == "--eval":
+                script, i = value, i + 2
+            elif arg in ("--authenticationDatabase", "--port"):
+                if arg == "--port":
+                    host = f"{host.split(':')[0]}:{value}"
+                i += 2
+            elif arg.startswith("mongodb://"):
+                match = re.match(r"mongodb://(?:([^:@]+):([^@]*)@)?([^/?]+)/?([^?]*)", arg)
+                if match:
+                    user = user or match.group(1)
+                    password = password or match.group(2)
+                    host, database = match.group(3), match.group(4) or database
+                i += 1
+            elif not arg.startswith("-"):
+                target = arg.split("/", 1)
+                if len(target) == 2:
+                    host, database = target
+                else:
+                    database = target[0]
+                i += 1
+            else:
+                i += 1
+        address = host if ":" in host else f"{host}:27017"
+        banner = [
+            "MongoDB shell version v4.4.6",
+            f"connecting to: mongodb://{address}/{database}?compressors=disabled&"
+            "gssapiServiceName=mongodb",
+        ]
+        session = mongo_connect(ctx, address, user=user, password=password)
+        if session.outcome == "unreachable":
+            return False, [
+                *banner,
+                f"Error: couldn't connect to server {address}, connection "
+                "attempt failed: SocketException: Error connecting to "
+                f"{address} :: caused by :: Connection refused :",
+                "connect@src/mongo/shell/mongo.js:374:17",
+                "exception: connect failed",
+            ]
+        if session.outcome == "tls_required":
+            return False, [
+                *banner,
+                "Error: network error while attempting to run command "
+                "'isMaster' on host '" + address + "'  :",
+                "exception: connect failed",
+            ]
+        if session.outcome == "auth_failed":
+            return False, [
+                *banner,
+                "Error: Authentication failed. :",
+                "connect@src/mongo/shell/mongo.js:374:17",
+                "exception: connect failed",
+            ]
+        output = [
+            *banner,
+            'Implicit session: session { "id" : UUID("'
+            f'{uuid.UUID(int=ctx.seed("session") << 64, version=4)}") }}',
+            "MongoDB server version: 4.4.6",
+        ]
+        assert session.data is not None
+        authenticated_as = user if (session.server is not None and session.server.auth) else None
+        try:
+            output += run_shell_script(session.data, script, as_user=authenticated_as)
+        except ShellError as exc:
+            return False, [*output, str(exc)]
+        return True, output
+
+
 def mongod_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program | None:
+    words = command + args
+    first = words[0].rsplit("/", 1)[-1] if words else ""
+    if first in ("mongo", "mongosh") or (first in ("sh", "bash") and words[1:]):
+        return MongoShell(words)
     if command and command[0] not in ("mongod", "docker-entrypoint.sh"):
         return None
     return MongoDB(entry, args)
@@ -197,9 +503,15 @@ class MongoSession:
         return self.data.can_read(self.user, db)
 
 
-def mongo_connect(ctx: RunContext, address: str, *, user: str | None = None,
-                  password: str | None = None, tls: bool = False,
-                  record: bool = True) -> MongoSession:
+def mongo_connect(
+    ctx: RunContext,
+    address: str,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    tls: bool = False,
+    record: bool = True,
+) -> MongoSession:
     """Connect as a driver would: TCP, then TLS if the server insists, then SCRAM auth."""
     host, port = split_address(address, 27017)
     conn = ctx.connect(host, port)
@@ -213,8 +525,11 @@ def mongo_connect(ctx: RunContext, address: str, *, user: str | None = None,
     mode, _ = server.tls(server_ctx)
 
     def note(outcome: str, detail: str = "") -> None:
-        if record and (not data.attempts or data.attempts[-1].at != ctx.at
-                       or data.attempts[-1].client != ctx.pod_ip):
+        if record and (
+            not data.attempts
+            or data.attempts[-1].at != ctx.at
+            or data.attempts[-1].client != ctx.pod_ip
+        ):
             data.attempts.append(AuthAttempt(ctx.at, ctx.pod_ip, user or "", outcome, detail))
 
     if mode == "requireTLS" and not tls:
@@ -229,5 +544,6 @@ def mongo_connect(ctx: RunContext, address: str, *, user: str | None = None,
 
 def record_unauthorized(session: MongoSession, ctx: RunContext, detail: str) -> None:
     if session.data is not None:
-        session.data.attempts.append(AuthAttempt(ctx.at, ctx.pod_ip, session.user or "",
-                                                 "unauthorized", detail))
+        session.data.attempts.append(
+            AuthAttempt(ctx.at, ctx.pod_ip, session.user or "", "unauthorized", detail)
+        )

@@ -25,17 +25,22 @@ FLAGD_FILE = "/etc/flagd/demo.flagd.json"
 
 
 def _line(t: datetime, pattern: str, ctx: RunContext, message: str, level: str) -> str:
-    values = {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip, "level": level,
-              "level_lower": level.lower(), "pino_level": {"DEBUG": 20, "INFO": 30, "WARN": 40,
-                                                           "ERROR": 50}.get(level, 30),
-              "uuid": uuid.UUID(int=ctx.seed("uuid", t) << 64 | ctx.seed("uuid2", t),
-                                version=4)}
+    values = {
+        **logfmt.stamps(t),
+        "pod": ctx.pod_name,
+        "ip": ctx.pod_ip,
+        "level": level,
+        "level_lower": level.lower(),
+        "pino_level": {"DEBUG": 20, "INFO": 30, "WARN": 40, "ERROR": 50}.get(level, 30),
+        "uuid": uuid.UUID(int=ctx.seed("uuid", t) << 64 | ctx.seed("uuid2", t), version=4),
+    }
     # The message first, so its own braces are not mistaken for placeholders.
     return logfmt.fill(logfmt.fill(pattern, {"msg": message}), values)
 
 
-def _ticks(ctx: RunContext, key: str, since: datetime, until: datetime,
-           every: float) -> list[datetime]:
+def _ticks(
+    ctx: RunContext, key: str, since: datetime, until: datetime, every: float
+) -> list[datetime]:
     out = []
     t = since + timedelta(seconds=every * (ctx.seed(key, since) % 1000) / 1000)
     n = 0
@@ -60,14 +65,32 @@ class FlagD(Program):
         text = ctx.file(self.path)
         stamp = logfmt.stamps(ctx.at)["iso"]
         if text is None:
-            return Fate("exit", after=0.2, exit_code=1, reason="Error", startup=(LogLine(
-                0.1, f"{stamp}\terror\tflagd/main.go:92\tunable to start flagd: open "
-                     f"{self.path}: no such file or directory"),))
-        lines = (LogLine(0.05, f"{stamp}\tinfo\tflagd/main.go:97\tflagd version: v0.11.1"),
-                 LogLine(0.1, f"{stamp}\tinfo\tfile/filepath_sync.go:37\tStarting filepath "
-                              'sync notifier\t{"component": "sync", "sync": "filepath"}'),
-                 LogLine(0.2, f"{stamp}\tinfo\tflag-evaluation/connect_service.go:247\t"
-                              'metrics and probes listening at 8014\t{"component": "service"}'))
+            return Fate(
+                "exit",
+                after=0.2,
+                exit_code=1,
+                reason="Error",
+                startup=(
+                    LogLine(
+                        0.1,
+                        f"{stamp}\terror\tflagd/main.go:92\tunable to start flagd: open "
+                        f"{self.path}: no such file or directory",
+                    ),
+                ),
+            )
+        lines = (
+            LogLine(0.05, f"{stamp}\tinfo\tflagd/main.go:97\tflagd version: v0.11.1"),
+            LogLine(
+                0.1,
+                f"{stamp}\tinfo\tfile/filepath_sync.go:37\tStarting filepath "
+                'sync notifier\t{"component": "sync", "sync": "filepath"}',
+            ),
+            LogLine(
+                0.2,
+                f"{stamp}\tinfo\tflag-evaluation/connect_service.go:247\t"
+                'metrics and probes listening at 8014\t{"component": "service"}',
+            ),
+        )
         return Fate("run", ready_after=0.3, startup=lines)
 
     def poll(self, ctx: RunContext) -> Fate | None:
@@ -80,9 +103,14 @@ class FlagD(Program):
             except ValueError:
                 flags = {}
             attempt.state["flags"] = flags
-            attempt.lines.append((ctx.at, f"{logfmt.stamps(ctx.at)['iso']}\tinfo\t"
-                                          f"store/flags.go:256\tflag configuration loaded: "
-                                          f'{len(flags)} flags\t{{"component": "store"}}'))
+            attempt.lines.append(
+                (
+                    ctx.at,
+                    f"{logfmt.stamps(ctx.at)['iso']}\tinfo\t"
+                    f"store/flags.go:256\tflag configuration loaded: "
+                    f'{len(flags)} flags\t{{"component": "store"}}',
+                )
+            )
         return None
 
     @staticmethod
@@ -125,9 +153,15 @@ class DemoService(Program):
         self.flags: list[Obj] = list(config.get("flags") or [])
 
     def start(self, ctx: RunContext) -> Fate:
-        lines = tuple(LogLine(0.1 + 0.05 * i, _line(ctx.at + timedelta(seconds=0.1 + 0.05 * i),
-                                                    self.pattern, ctx, str(msg), "INFO"))
-                      for i, msg in enumerate(self.config.get("startup") or []))
+        lines = tuple(
+            LogLine(
+                0.1 + 0.05 * i,
+                _line(
+                    ctx.at + timedelta(seconds=0.1 + 0.05 * i), self.pattern, ctx, str(msg), "INFO"
+                ),
+            )
+            for i, msg in enumerate(self.config.get("startup") or [])
+        )
         return Fate("run", ready_after=self.ready_after, startup=lines)
 
     def serving(self, ctx: RunContext) -> set[int]:
@@ -163,7 +197,7 @@ class DemoService(Program):
 
     def observe(self, ctx: RunContext) -> Observation:
         attempt = ctx.attempt
-        if attempt is None or not self.serving(ctx) and self.ports:
+        if attempt is None or (not self.serving(ctx) and self.ports):
             return {}
         active = self.active_flags(ctx)
         seen = {f"flag:{f['flag']}": "on" for f in active}
@@ -186,16 +220,31 @@ class DemoService(Program):
                 memory = int(memory + growth * minutes)
         return cpu, memory
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         # Successful requests are only logged while the service is not failing them.
         healthy = _intervals(timeline, start, end, lambda seen: "failing" not in seen)
         for i, spec in enumerate(self.config.get("requests") or []):
             for since, until in healthy:
                 for t in _ticks(ctx, f"request{i}", since, until, float(spec["every"])):
-                    out.append((t, _line(t, self.pattern, ctx, str(spec["msg"]),
-                                         str(spec.get("level", "INFO")))))
+                    out.append(
+                        (
+                            t,
+                            _line(
+                                t,
+                                self.pattern,
+                                ctx,
+                                str(spec["msg"]),
+                                str(spec.get("level", "INFO")),
+                            ),
+                        )
+                    )
         effects = {f"flag:{f['flag']}": f for f in self.flags}
         for i, (since, seen) in enumerate(timeline):
             until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
@@ -204,20 +253,41 @@ class DemoService(Program):
                 if key in effects:
                     for n, spec in enumerate(effects[key].get("logs") or []):
                         for t in _ticks(ctx, f"{key}{n}", since, until, float(spec["every"])):
-                            out.append((t, _line(t, self.pattern, ctx, str(spec["msg"]),
-                                                 str(spec.get("level", "WARN")))))
+                            out.append(
+                                (
+                                    t,
+                                    _line(
+                                        t,
+                                        self.pattern,
+                                        ctx,
+                                        str(spec["msg"]),
+                                        str(spec.get("level", "WARN")),
+                                    ),
+                                )
+                            )
                 elif key.startswith("call:"):
                     name = key[5:]
                     message = self.call_errors.get(name, f"{name} call failed: {{error}}")
                     every = float(self.config.get("error_every", 3.0))
                     for t in _ticks(ctx, key, since, until, every):
-                        out.append((t, _line(t, self.pattern, ctx,
-                                             message.replace("{error}", status), "ERROR")))
+                        out.append(
+                            (
+                                t,
+                                _line(
+                                    t,
+                                    self.pattern,
+                                    ctx,
+                                    message.replace("{error}", status),
+                                    "ERROR",
+                                ),
+                            )
+                        )
         return out
 
 
-def _intervals(timeline: list[tuple[datetime, Observation]], start: datetime, end: datetime,
-               keep: Any) -> list[tuple[datetime, datetime]]:
+def _intervals(
+    timeline: list[tuple[datetime, Observation]], start: datetime, end: datetime, keep: Any
+) -> list[tuple[datetime, datetime]]:
     """The parts of [start, end] during which `keep(observation)` held (all of it if no
     observation was ever made)."""
     if not timeline:
@@ -238,13 +308,17 @@ def call_status(ctx: RunContext, address: str, depth: int = 0) -> str | None:
     host, port = split_address(address.removeprefix("http://"), 8080)
     conn = ctx.connect(host, port)
     if conn.error == "dns":
-        return (f"rpc error: code = Unavailable desc = connection error: desc = \"transport: "
-                f"Error while dialing: dial tcp: lookup {host} on 10.96.0.10:53: no such host\"")
+        return (
+            f'rpc error: code = Unavailable desc = connection error: desc = "transport: '
+            f'Error while dialing: dial tcp: lookup {host} on 10.96.0.10:53: no such host"'
+        )
     if conn.error == "timeout":
         return "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
     if not conn.ok or conn.pod is None:
-        return (f"rpc error: code = Unavailable desc = connection error: desc = \"transport: "
-                f"Error while dialing: dial tcp {conn.address}: connect: connection refused\"")
+        return (
+            f'rpc error: code = Unavailable desc = connection error: desc = "transport: '
+            f'Error while dialing: dial tcp {conn.address}: connect: connection refused"'
+        )
     if depth >= 3:
         return None
     found = ctx.world.program_serving(conn.pod, int(conn.address.rsplit(":", 1)[1]), ctx.at)
@@ -278,8 +352,15 @@ class BusyBox(Program):
         for source, target in self.copies:
             content = ctx.file(source)
             if content is None:
-                return Fate("exit", after=after, exit_code=1, reason="Error", startup=(
-                    LogLine(0.05, f"cp: can't stat '{source}': No such file or directory"),))
+                return Fate(
+                    "exit",
+                    after=after,
+                    exit_code=1,
+                    reason="Error",
+                    startup=(
+                        LogLine(0.05, f"cp: can't stat '{source}': No such file or directory"),
+                    ),
+                )
             ctx.world.write_emptydir(ctx.pod, ctx.container, target, content)
             if "cat " in self.script:
                 lines += [LogLine(0.05, text) for text in content.splitlines()]
@@ -294,8 +375,13 @@ class BusyBox(Program):
             return self._done(ctx, (ctx.at - attempt.started).total_seconds() + 0.01)
         return None
 
-    def runtime_log(self, ctx: RunContext, start: datetime, end: datetime,
-                    timeline: list[tuple[datetime, Observation]]) -> list[tuple[datetime, str]]:
+    def runtime_log(
+        self,
+        ctx: RunContext,
+        start: datetime,
+        end: datetime,
+        timeline: list[tuple[datetime, Observation]],
+    ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         if self.wait_for is None:
             return out
@@ -314,10 +400,11 @@ def demo_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Prog
 
 def flagd_factory(entry: ImageEntry, command: list[str], args: list[str]) -> Program:
     words = command + args
-    ports = [int(words[i + 1]) for i, w in enumerate(words[:-1])
-             if w in ("--port", "--ofrep-port")]
-    uri = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "--uri"),
-               "file:./etc/flagd/demo.flagd.json")
+    ports = [int(words[i + 1]) for i, w in enumerate(words[:-1]) if w in ("--port", "--ofrep-port")]
+    uri = next(
+        (words[i + 1] for i, w in enumerate(words[:-1]) if w == "--uri"),
+        "file:./etc/flagd/demo.flagd.json",
+    )
     path = "/" + uri.removeprefix("file:").removeprefix("./").lstrip("/")
     return FlagD(tuple(ports) or (8013,), path)
 

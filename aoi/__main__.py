@@ -1,0 +1,5 @@
+"""`python -m aoi` runs the CLI."""
+
+from aoi.cli import main
+
+main()

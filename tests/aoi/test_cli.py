@@ -1,0 +1,107 @@
+"""The `aoi` command line: help, JSON contracts, clear errors, serving a scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aoi.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "sim" in result.output and "demo" in result.output
+
+
+def test_sim_list_json_contract() -> None:
+    result = runner.invoke(app, ["sim", "list", "--json"])
+    assert result.exit_code == 0
+    scenarios = json.loads(result.stdout)
+    assert len(scenarios) >= 32
+    for entry in scenarios:
+        assert {"id", "app", "namespace", "tasks", "labels", "aiopslab_ids"} <= set(entry)
+    revoke = next(s for s in scenarios if s["id"] == "revoke_auth_mongodb-1")
+    assert revoke["namespace"] == "test-hotel-reservation"
+    assert "revoke_auth_mongodb-mitigation-1" in revoke["aiopslab_ids"]
+
+
+def test_show_accepts_an_aiopslab_problem_id() -> None:
+    result = runner.invoke(app, ["sim", "show", "revoke_auth_mongodb-analysis-1"])
+    assert result.exit_code == 0
+    assert "mongodb_revoke_role" in result.output and "Authentication Issue" in result.output
+
+
+def test_unknown_scenario_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["sim", "show", "no-such-thing"])
+    assert result.exit_code == 2
+    assert "unknown scenario 'no-such-thing'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_reports_by_line(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("id: mine\ntitle: t\napp: hotel-reservation\ntasks: [detection]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: mine\ntitle: t\napp: hotel-reservation\ntasks: [detection]\n"
+        "faults:\n  - primitive: scale\n    params: {workload: geo}\n"
+    )
+    result = runner.invoke(app, ["sim", "validate", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"{good}: ok" in result.output
+    assert f"{bad}:6: faults[0]: params.replicas: Field required" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_prints_one_json_line_then_serves(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aoi",
+            "sim",
+            "serve",
+            "--scenario",
+            "scale_pod_zero_social_net-1",
+            "--json",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready = json.loads(process.stdout.readline())
+        assert ready == {"kubeconfig": str(kubeconfig), "prometheus_url": None, "jaeger_url": None}
+        result = subprocess.run(
+            ["kubectl", "get", "deploy", "user-service", "--cache-dir", str(tmp_path / "cache")],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+            timeout=30,
+        )
+        assert "0/0" in result.stdout, result.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+def test_demo_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aoi", "demo"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "kube-system" in result.stdout
+    assert "is forbidden" in result.stdout
+    assert "AIOpsLab success: True; verified: True" in result.stdout
