@@ -50,10 +50,19 @@ def main() -> None:
                 times[scenario.app].append(time.perf_counter() - started)
                 if repeat == 0:
                     began = time.perf_counter()
-                    subprocess.run(["kubectl", "get", "pods", "-A", "--cache-dir",
-                                    f"{tmp}/cache-{scenario.id}"], check=True,
-                                   capture_output=True,
-                                   env={**os.environ, "KUBECONFIG": str(kubeconfig)})
+                    subprocess.run(
+                        [
+                            "kubectl",
+                            "get",
+                            "pods",
+                            "-A",
+                            "--cache-dir",
+                            f"{tmp}/cache-{scenario.id}",
+                        ],
+                        check=True,
+                        capture_output=True,
+                        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+                    )
                     first_get.append(time.perf_counter() - began)
                 running.stop()
         # Memory a running cluster holds, per app (tracemalloc slows Python: measured apart).
@@ -66,19 +75,26 @@ def main() -> None:
             held[scenario.app] = tracemalloc.get_traced_memory()[0] / 2**20
             tracemalloc.stop()
             running.stop()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {REPEATS} starts of each of "
-          f"{len(scenarios)} scenarios")
-    print(f"{'app':<18} {'starts':>6} {'median s':>9} {'p90 s':>7} {'max s':>7} "
-          f"{'held MiB':>9}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {REPEATS} starts of each of "
+        f"{len(scenarios)} scenarios"
+    )
+    print(f"{'app':<18} {'starts':>6} {'median s':>9} {'p90 s':>7} {'max s':>7} {'held MiB':>9}")
     for app in sorted(times):
         values = sorted(times[app])
         p90 = values[int(0.9 * (len(values) - 1))]
-        print(f"{app:<18} {len(values):>6} {statistics.median(values):>9.3f} {p90:>7.3f} "
-              f"{values[-1]:>7.3f} {held[app]:>9.1f}")
-    print(f"first `kubectl get pods -A` (new discovery cache): median "
-          f"{statistics.median(first_get):.3f} s")
-    print(f"process RSS: {baseline:.0f} MiB before, {rss_mib():.0f} MiB after "
-          f"{REPEATS * len(scenarios)} starts and stops")
+        print(
+            f"{app:<18} {len(values):>6} {statistics.median(values):>9.3f} {p90:>7.3f} "
+            f"{values[-1]:>7.3f} {held[app]:>9.1f}"
+        )
+    print(
+        f"first `kubectl get pods -A` (new discovery cache): median "
+        f"{statistics.median(first_get):.3f} s"
+    )
+    print(
+        f"process RSS: {baseline:.0f} MiB before, {rss_mib():.0f} MiB after "
+        f"{REPEATS * len(scenarios)} starts and stops"
+    )
 
 
 if __name__ == "__main__":
