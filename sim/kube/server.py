@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from sim.kube import discovery, errors, openapi, printers
+from sim.kube import discovery, errors, openapi, printers, watch
 from sim.kube.api import ResourceApi, Target, parse_resource_path
 from sim.kube.errors import ApiError
 from sim.kube.identity import Identities, Identity
@@ -53,9 +53,24 @@ class KubeApiServer:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
+            target = self._watch_target(request)
+            if target is not None:
+                return await watch.stream(request, self.api, target, _wants_table(request))
             return self._dispatch(request, await request.read())
         except ApiError as exc:
             return web.json_response(exc.status(), status=exc.code)
+
+    def _watch_target(self, request: web.Request) -> Target | None:
+        """The resource a GET ...?watch=true asks to stream, once it is authorized."""
+        if request.method != "GET" or not _flag(request.query.get("watch")):
+            return None
+        identity = self._authenticate(request)
+        target = parse_resource_path(request.path)
+        if target is None or target.name or target.rt.virtual:
+            raise _NOT_FOUND
+        if not identity.allows("watch", target.rt):
+            raise errors.forbidden(identity.user, "watch", target.rt, target.namespace, None)
+        return target
 
     def _dispatch(self, request: web.Request, raw: bytes) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"

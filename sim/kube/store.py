@@ -80,6 +80,9 @@ class ObjectStore:
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: ChangeListener) -> None:
+        self._listeners.remove(listener)
+
     def _notify(self, event: str, rt: ResourceType, obj: Obj) -> None:
         for listener in self._listeners:
             listener(event, rt, obj)

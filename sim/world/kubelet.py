@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from sim.clock import rfc3339
 from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Attempt, ContainerRun, Fate
+from sim.world.probes import run_probes
+from sim.world.probes import wake_times as probe_wake_times
 from sim.world.software.base import RunContext
 
 if TYPE_CHECKING:
@@ -98,6 +100,7 @@ class Kubelet:
                         times += [
                             attempt.started + timedelta(seconds=s) for s in attempt.fate.wake_after
                         ]
+                        times += probe_wake_times(c)
         return times
 
     def _admit(self, pod: Obj, node: str, t: datetime) -> PodRun:
@@ -128,6 +131,8 @@ class Kubelet:
             spec = self._spec_of(pod, c.name)
             changed |= self._handle_spec_change(pod, c, spec, t)
             changed |= self._handle_poll(pod, c, spec, t)
+            if not is_init:
+                changed |= run_probes(self.world, pod, c, spec, t)
             changed |= self._handle_exit(pod, run, c, spec, t, policy, is_init)
             if c.next_start is not None and c.next_start <= t:
                 self._start(pod, run, c, spec, c.next_start)

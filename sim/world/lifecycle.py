@@ -89,6 +89,12 @@ class ContainerRun:
     consecutive_failures: int = 0
     pulling_since: datetime | None = None
     exit_handled: bool = False
+    # Probe results as the kubelet last saw them (True when the container has no probe).
+    probe_ready: bool = True
+    readiness_failing_since: datetime | None = None
+    liveness_failing_since: datetime | None = None
+    liveness_kill_after: float = 20.0
+    readiness_due: datetime | None = None
 
     @property
     def current(self) -> Attempt | None:
@@ -99,7 +105,7 @@ class ContainerRun:
 
     def ready(self, t: datetime) -> bool:
         attempt = self.current
-        if attempt is None or not attempt.running_at(t):
+        if attempt is None or not attempt.running_at(t) or not self.probe_ready:
             return False
         ready_at = attempt.ready_at
         return ready_at is not None and ready_at <= t

@@ -122,3 +122,21 @@ def test_apply_and_create_from_files(scenario_cluster: Any, tmp_path: Any) -> No
         "create", "job", "x", "--image=busybox", "--", "true", writer=True, check=False
     )
     assert refused.returncode != 0 and "JSON only" in refused.stderr
+
+
+def test_rollout_status_follows_a_watch(tmp_path: Any) -> None:
+    from sim.scenario import find_scenario
+    from sim.session import start_scenario
+    from tests.conftest import Kubectl
+
+    with start_scenario(
+        find_scenario("noop_detection_hotel_reservation-1"),
+        follow_wall=True,
+        kubeconfig=tmp_path / "kubeconfig",
+    ) as running:
+        assert running.cluster.kubeconfig is not None
+        kubectl = Kubectl(running.cluster.kubeconfig, tmp_path / "cache", running.namespace)
+        kubectl.run("rollout", "restart", "deploy/geo", writer=True)
+        status = kubectl.out("rollout", "status", "deploy/geo", "--timeout=60s")
+        assert 'deployment "geo" successfully rolled out' in status
+        assert "Waiting for deployment" in status  # it had to watch the rollout progress
