@@ -4,15 +4,12 @@ a fault's cause is really gone (the dependency answers again, the right binary r
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
-
 from sim.kube.api import Target
 from sim.kube.errors import ApiError
+from sim.registry import Params, Registry
 
 if TYPE_CHECKING:
     from sim.cluster import SimCluster
@@ -27,39 +24,13 @@ class CheckResult:
     detail: str
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    params: type[_Params]
-    run: Callable[[SimCluster, str, Any], CheckResult]
-
-
-CHECKS: dict[str, Check] = {}
-
-
-def check(
-    name: str, params: type[_Params]
-) -> Callable[
-    [Callable[[SimCluster, str, Any], CheckResult]], Callable[[SimCluster, str, Any], CheckResult]
-]:
-    def register(
-        fn: Callable[[SimCluster, str, Any], CheckResult],
-    ) -> Callable[[SimCluster, str, Any], CheckResult]:
-        CHECKS[name] = Check(name, params, fn)
-        return fn
-
-    return register
+CHECKS: Registry[CheckResult] = Registry("check")
 
 
 def run_check(
     cluster: SimCluster, namespace: str, name: str, params: dict[str, Any]
 ) -> CheckResult:
-    spec = CHECKS[name]
-    return spec.run(cluster, namespace, spec.params.model_validate(params))
+    return CHECKS.run(cluster, namespace, name, params)
 
 
 # -- AIOpsLab's sweeps ----------------------------------------------------------------------
@@ -139,12 +110,12 @@ def wait_for_ready(
 # -- family checks (AIOpsLab's extra conditions) --------------------------------------------
 
 
-class TargetPortParams(_Params):
+class TargetPortParams(Params):
     service: str
     port: int = 9090
 
 
-@check("service_target_port", TargetPortParams)
+@CHECKS.register("service_target_port", TargetPortParams)
 def _target_port(cluster: SimCluster, namespace: str, p: TargetPortParams) -> CheckResult:
     try:
         service = cluster.api.get(Target.of("Service", namespace, p.service))
@@ -159,13 +130,13 @@ def _target_port(cluster: SimCluster, namespace: str, p: TargetPortParams) -> Ch
     )
 
 
-class ReplicasParams(_Params):
+class ReplicasParams(Params):
     deployment: str
     replicas: int = 1
     available: int = 1
 
 
-@check("deployment_replicas", ReplicasParams)
+@CHECKS.register("deployment_replicas", ReplicasParams)
 def _replicas(cluster: SimCluster, namespace: str, p: ReplicasParams) -> CheckResult:
     try:
         deployment = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
@@ -179,11 +150,11 @@ def _replicas(cluster: SimCluster, namespace: str, p: ReplicasParams) -> CheckRe
     )
 
 
-class PodNameParams(_Params):
+class PodNameParams(Params):
     contains: str
 
 
-@check("pod_name_contains", PodNameParams)
+@CHECKS.register("pod_name_contains", PodNameParams)
 def _pod_name(cluster: SimCluster, namespace: str, p: PodNameParams) -> CheckResult:
     names = [pod["metadata"]["name"] for pod in cluster.api.list(Target.of("Pod", namespace))]
     ok = any(p.contains in name for name in names)
@@ -192,12 +163,12 @@ def _pod_name(cluster: SimCluster, namespace: str, p: PodNameParams) -> CheckRes
     )
 
 
-class CommandParams(_Params):
+class CommandParams(Params):
     deployment: str
     contains: str
 
 
-@check("command_contains", CommandParams)
+@CHECKS.register("command_contains", CommandParams)
 def _command(cluster: SimCluster, namespace: str, p: CommandParams) -> CheckResult:
     try:
         deployment = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
@@ -213,11 +184,11 @@ def _command(cluster: SimCluster, namespace: str, p: CommandParams) -> CheckResu
 # -- verification: is the cause gone? -------------------------------------------------------
 
 
-class NoParams(_Params):
+class NoParams(Params):
     pass
 
 
-@check("all_pods_healthy", NoParams)
+@CHECKS.register("all_pods_healthy", NoParams)
 def _all_pods_healthy(cluster: SimCluster, namespace: str, p: NoParams) -> CheckResult:
     """Stricter than any AIOpsLab sweep: Pending pods count as unhealthy."""
     pods = cluster.api.list(Target.of("Pod", namespace))
@@ -239,7 +210,7 @@ def _all_pods_healthy(cluster: SimCluster, namespace: str, p: NoParams) -> Check
     return CheckResult("all_pods_healthy", True, f"{len(pods)} pods running and ready")
 
 
-class ConnectParams(_Params):
+class ConnectParams(Params):
     source: str  # a workload whose pod makes the call
     address: str  # host:port
     user: str | None = None
@@ -248,7 +219,7 @@ class ConnectParams(_Params):
     protocol: str = "tcp"  # tcp | mongo
 
 
-@check("dependency_ok", ConnectParams)
+@CHECKS.register("dependency_ok", ConnectParams)
 def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> CheckResult:
     """Connect from a pod of `source` to `address` as its software would."""
     from sim.world.software.base import RunContext, split_address
@@ -281,14 +252,14 @@ def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> Che
     return CheckResult("dependency_ok", ok, f"{p.source} -> {p.address}: {detail}")
 
 
-class FlagParams(_Params):
+class FlagParams(Params):
     flag: str
     variant: str = "off"
     configmap: str = "flagd-config"
     key: str = "demo.flagd.json"
 
 
-@check("feature_flag", FlagParams)
+@CHECKS.register("feature_flag", FlagParams)
 def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> CheckResult:
     try:
         configmap = cluster.api.get(Target.of("ConfigMap", namespace, p.configmap))
@@ -301,12 +272,12 @@ def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> CheckRe
     )
 
 
-class ServesParams(_Params):
+class ServesParams(Params):
     deployment: str
     port: int
 
 
-@check("serves_port", ServesParams)
+@CHECKS.register("serves_port", ServesParams)
 def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult:
     """A pod of the deployment accepts connections on the port (the right binary runs)."""
     world = cluster.world
@@ -325,6 +296,3 @@ def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult
 def settle(cluster: SimCluster, seconds: float = 30.0) -> None:
     """Let the emulated cluster run on (restarts, rollouts) before judging it."""
     cluster.advance(seconds)
-
-
-__all__ = ["CHECKS", "CheckResult", "run_check", "settle", "sweep", "time", "wait_for_ready"]

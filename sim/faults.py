@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from sim.apps import render
 from sim.clock import rfc3339
 from sim.kube.api import Target
 from sim.kube.patch import MERGE, STRATEGIC
-from sim.kube.resources import resource_for_kind
+from sim.registry import Params, Registry
 from sim.world.mongo import ShellError, run_shell_script
 
 if TYPE_CHECKING:
     from sim.cluster import SimCluster
-    from sim.scenario import CheckSpec, FaultSpec
+    from sim.scenario import FaultSpec
 
 Obj = dict[str, Any]
 
@@ -35,47 +33,11 @@ class FaultError(RuntimeError):
     """A fault could not be injected (e.g. its target does not exist in the app)."""
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-@dataclass(frozen=True)
-class Primitive:
-    name: str
-    params: type[_Params]
-    apply: Callable[[SimCluster, str, Any], None]
-    summary: str
-
-
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def primitive(
-    name: str, params: type[_Params], summary: str
-) -> Callable[[Callable[[SimCluster, str, Any], None]], Callable[[SimCluster, str, Any], None]]:
-    def register(
-        fn: Callable[[SimCluster, str, Any], None],
-    ) -> Callable[[SimCluster, str, Any], None]:
-        PRIMITIVES[name] = Primitive(name, params, fn, summary)
-        return fn
-
-    return register
-
-
-def fault_params_problems(fault: FaultSpec) -> list[str]:
-    spec = PRIMITIVES.get(fault.primitive)
-    if spec is None:
-        return [f"unknown primitive {fault.primitive!r}; known: {', '.join(sorted(PRIMITIVES))}"]
-    try:
-        spec.params.model_validate(fault.params)
-    except ValidationError as exc:
-        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return []
+PRIMITIVES: Registry[None] = Registry("primitive")
 
 
 def inject(cluster: SimCluster, namespace: str, fault: FaultSpec) -> None:
-    spec = PRIMITIVES[fault.primitive]
-    spec.apply(cluster, namespace, spec.params.model_validate(fault.params))
+    PRIMITIVES.run(cluster, namespace, fault.primitive, fault.params)
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -125,13 +87,13 @@ def _mongo_shell(cluster: SimCluster, namespace: str, target: str, script: str, 
 # -- AIOpsLab's faults ----------------------------------------------------------------------
 
 
-class ServicePortParams(_Params):
+class ServicePortParams(Params):
     service: str
     from_port: int = 9090
     to_port: int = 9999
 
 
-@primitive(
+@PRIMITIVES.register(
     "service_target_port",
     ServicePortParams,
     "Service targetPort changed so traffic goes to a port nothing listens on",
@@ -144,26 +106,26 @@ def _service_target_port(cluster: SimCluster, namespace: str, p: ServicePortPara
     cluster.api.update(Target.of("Service", namespace, p.service), service)
 
 
-class ScaleParams(_Params):
+class ScaleParams(Params):
     workload: str
     replicas: int = Field(ge=0)
     kind: str = "Deployment"
 
 
-@primitive("scale", ScaleParams, "Workload scaled (to zero, or to too few replicas)")
+@PRIMITIVES.register("scale", ScaleParams, "Workload scaled (to zero, or to too few replicas)")
 def _scale(cluster: SimCluster, namespace: str, p: ScaleParams) -> None:
     cluster.api.patch(
         Target.of(p.kind, namespace, p.workload, "scale"), {"spec": {"replicas": p.replicas}}, MERGE
     )
 
 
-class NodeSelectorParams(_Params):
+class NodeSelectorParams(Params):
     deployment: str
     node_selector: dict[str, str]
     recreate: bool = True
 
 
-@primitive(
+@PRIMITIVES.register(
     "node_selector",
     NodeSelectorParams,
     "Deployment pinned to a node that does not exist; new pods stay Pending",
@@ -194,7 +156,7 @@ def _replace_workload(cluster: SimCluster, namespace: str, deployment: Obj, recr
         cluster.api.update(target, deployment)
 
 
-class MongoRoleParams(_Params):
+class MongoRoleParams(Params):
     target: str
     user: str = "admin"
     role: str = "readWrite"
@@ -203,7 +165,7 @@ class MongoRoleParams(_Params):
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive(
+@PRIMITIVES.register(
     "mongodb_revoke_role",
     MongoRoleParams,
     "A MongoDB user loses a role on a database; its clients fail authorization",
@@ -219,14 +181,14 @@ def _mongodb_revoke_role(cluster: SimCluster, namespace: str, p: MongoRoleParams
     delete_pods(cluster, namespace, p.restart)
 
 
-class MongoDropUserParams(_Params):
+class MongoDropUserParams(Params):
     target: str
     user: str = "admin"
     as_user: str = "root"
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive(
+@PRIMITIVES.register(
     "mongodb_drop_user",
     MongoDropUserParams,
     "A MongoDB user is dropped; its clients fail authentication",
@@ -236,7 +198,7 @@ def _mongodb_drop_user(cluster: SimCluster, namespace: str, p: MongoDropUserPara
     delete_pods(cluster, namespace, p.restart)
 
 
-class MongoTlsParams(_Params):
+class MongoTlsParams(Params):
     target: str
     configmap: str
     key: str = "mongod.conf"
@@ -244,7 +206,7 @@ class MongoTlsParams(_Params):
     restart: list[str] = Field(default_factory=list)
 
 
-@primitive(
+@PRIMITIVES.register(
     "mongodb_require_tls",
     MongoTlsParams,
     "mongod switched to requireTLS while its clients still speak plain TCP",
@@ -259,13 +221,15 @@ def _mongodb_require_tls(cluster: SimCluster, namespace: str, p: MongoTlsParams)
     rollout_restart(cluster, namespace, p.target)
 
 
-class ImageParams(_Params):
+class ImageParams(Params):
     deployment: str
     container: str
     image: str
 
 
-@primitive("set_image", ImageParams, "A container's image swapped (a bad build or a bad tag)")
+@PRIMITIVES.register(
+    "set_image", ImageParams, "A container's image swapped (a bad build or a bad tag)"
+)
 def _set_image(cluster: SimCluster, namespace: str, p: ImageParams) -> None:
     deployment = _get(cluster, "Deployment", namespace, p.deployment)
     for container in deployment["spec"]["template"]["spec"]["containers"]:
@@ -277,14 +241,14 @@ def _set_image(cluster: SimCluster, namespace: str, p: ImageParams) -> None:
     cluster.api.update(Target.of("Deployment", namespace, p.deployment), deployment)
 
 
-class CommandParams(_Params):
+class CommandParams(Params):
     deployment: str
     container: str
     command: list[str]
     recreate: bool = True
 
 
-@primitive("set_command", CommandParams, "A container runs the wrong command or binary")
+@PRIMITIVES.register("set_command", CommandParams, "A container runs the wrong command or binary")
 def _set_command(cluster: SimCluster, namespace: str, p: CommandParams) -> None:
     deployment = _get(cluster, "Deployment", namespace, p.deployment)
     for container in deployment["spec"]["template"]["spec"]["containers"]:
@@ -296,11 +260,11 @@ def _set_command(cluster: SimCluster, namespace: str, p: CommandParams) -> None:
     _replace_workload(cluster, namespace, deployment, p.recreate)
 
 
-class NoParams(_Params):
+class NoParams(Params):
     pass
 
 
-@primitive(
+@PRIMITIVES.register(
     "redeploy_without_pv",
     NoParams,
     "The app's namespace deleted and redeployed; its Retain volumes stay Released",
@@ -314,13 +278,15 @@ def _redeploy_without_pv(cluster: SimCluster, namespace: str, p: NoParams) -> No
         cluster.apply(manifest)
 
 
-class ChaosParams(_Params):
+class ChaosParams(Params):
     kind: str = Field(pattern="^(PodChaos|NetworkChaos)$")
     name: str
     spec: dict[str, Any]
 
 
-@primitive("chaos_mesh", ChaosParams, "A Chaos Mesh experiment (PodChaos or NetworkChaos)")
+@PRIMITIVES.register(
+    "chaos_mesh", ChaosParams, "A Chaos Mesh experiment (PodChaos or NetworkChaos)"
+)
 def _chaos(cluster: SimCluster, namespace: str, p: ChaosParams) -> None:
     cluster.api.create(
         Target.of(p.kind, namespace),
@@ -333,7 +299,7 @@ def _chaos(cluster: SimCluster, namespace: str, p: ChaosParams) -> None:
     )
 
 
-class FlagParams(_Params):
+class FlagParams(Params):
     flag: str
     variant: str
     configmap: str = "flagd-config"
@@ -341,7 +307,7 @@ class FlagParams(_Params):
     restart: str | None = "flagd"
 
 
-@primitive(
+@PRIMITIVES.register(
     "feature_flag",
     FlagParams,
     "A flagd feature flag's default variant changed (OpenTelemetry demo failures)",
@@ -358,34 +324,6 @@ def _feature_flag(cluster: SimCluster, namespace: str, p: FlagParams) -> None:
         rollout_restart(cluster, namespace, p.restart)
 
 
-@primitive("noop", NoParams, "Nothing is wrong (the answer to detection is No)")
+@PRIMITIVES.register("noop", NoParams, "Nothing is wrong (the answer to detection is No)")
 def _noop(cluster: SimCluster, namespace: str, p: NoParams) -> None:
     return None
-
-
-# -- checks ---------------------------------------------------------------------------------
-
-
-def check_params(check: CheckSpec) -> list[str]:
-    from sim.checks import CHECKS
-
-    spec = CHECKS.get(check.check)
-    if spec is None:
-        return [f"unknown check {check.check!r}; known: {', '.join(sorted(CHECKS))}"]
-    try:
-        spec.params.model_validate(check.params)
-    except ValidationError as exc:
-        return [f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return []
-
-
-__all__ = [
-    "PRIMITIVES",
-    "FaultError",
-    "check_params",
-    "delete_pods",
-    "fault_params_problems",
-    "inject",
-    "resource_for_kind",
-    "rollout_restart",
-]

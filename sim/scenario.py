@@ -178,16 +178,17 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
             where = ".".join(str(p) for p in location) or "(top level)"
             problems.append(f"{_line_of(doc, location)}: {where}: {error['msg']}")
         raise ScenarioError(source, problems) from None
-    from sim.faults import check_params, fault_params_problems
+    from sim.checks import CHECKS
+    from sim.faults import PRIMITIVES
 
     problems = []
     for i, fault in enumerate(scenario.faults):
-        for problem in fault_params_problems(fault):
+        for problem in PRIMITIVES.problems(fault.primitive, fault.params):
             problems.append(f"{_line_of(doc, ('faults', i))}: faults[{i}]: {problem}")
     if scenario.mitigation is not None:
         for group in ("aiopslab_checks", "verify"):
             for i, check in enumerate(getattr(scenario.mitigation, group)):
-                for problem in check_params(check):
+                for problem in CHECKS.problems(check.check, check.params):
                     line = _line_of(doc, ("mitigation", group, i))
                     problems.append(f"{line}: mitigation.{group}[{i}]: {problem}")
     if "mitigation" in scenario.tasks and scenario.mitigation is None:

@@ -28,7 +28,7 @@ def test_every_bundled_scenario_uses_known_primitives() -> None:
     scenarios = bundled_scenarios()
     assert len(scenarios) >= 32
     used = {f.primitive for s in scenarios.values() for f in s.faults}
-    assert used <= set(PRIMITIVES)
+    assert used <= set(PRIMITIVES.entries)
 
 
 GOOD = """\

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sim.world.lifecycle import Attempt, Fate, LogLine
@@ -49,12 +49,11 @@ class RunContext:
 
     def env(self, name: str) -> str | None:
         """An environment variable, with `$(VAR)` references expanded as the kubelet does."""
-        values = self.world.container_env(self.pod, self.container)
-        return values.get(name)
+        return self.world.mounts.env(self.pod, self.container).get(name)
 
     def file(self, path: str) -> str | None:
         """A file mounted from a ConfigMap or Secret volume, or None if nothing is there."""
-        return self.world.mounted_file(self.pod, self.container, path)
+        return self.world.mounts.file(self.pod, self.container, path)
 
     def connect(self, host: str, port: int) -> Connection:
         return self.world.connect(self.pod, host, port, self.at)
@@ -72,6 +71,33 @@ def split_address(address: str, default_port: int) -> tuple[str, int]:
     if not match:
         return address, default_port
     return match.group(1), int(match.group(2) or default_port)
+
+
+def ticks(
+    ctx: RunContext, key: str, since: datetime, until: datetime, every: float
+) -> list[datetime]:
+    """Moments in [since, until) about `every` seconds apart, jittered but reproducible:
+    when a program under steady traffic handles a request, or its periodic chatter."""
+    out: list[datetime] = []
+    if every <= 0:
+        return out
+    t = since + timedelta(seconds=every * (ctx.seed(key, since) % 1000) / 1000)
+    n = 0
+    while t < until:
+        out.append(t)
+        n += 1
+        t += timedelta(seconds=every * (0.5 + (ctx.seed(key, n) % 1000) / 1000))
+    return out
+
+
+def spans(
+    timeline: list[tuple[datetime, Observation]], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime, Observation]]:
+    """Each observation with the part of [start, end] during which it held."""
+    for i, (since, seen) in enumerate(timeline):
+        until = timeline[i + 1][0] if i + 1 < len(timeline) else end
+        if until > start and since < end:
+            yield max(since, start), min(until, end), seen
 
 
 class Program(ABC):

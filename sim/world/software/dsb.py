@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext
+from sim.world.software.base import Observation, Program, RunContext, spans, ticks
 from sim.world.software.catalog import ImageEntry
 from sim.world.software.mongodb import mongo_connect
 
@@ -183,9 +183,11 @@ def thrift_status(ctx: RunContext, service: str, depth: int = 0) -> str:
     if depth >= 3 or conn.pod is None:
         return "ok"
     found = ctx.world.program_serving(conn.pod, THRIFT_PORT, ctx.at)
-    if found is None or not isinstance(found[0], ThriftService):
+    if found is None:
         return "ok"
     callee, callee_ctx = found
+    if not isinstance(callee, ThriftService):
+        return "ok"
     inner = callee.health(callee_ctx, depth + 1)
     return "ok" if inner == "ok" else f"upstream:{inner}"
 
@@ -317,14 +319,12 @@ class ThriftService(Program):
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
-        for i, (since, seen) in enumerate(timeline):
-            until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
-            since = max(since, start)
+        for since, until, seen in spans(timeline, start, end):
             for key, status in sorted(seen.items()):
                 if status == "ok":
                     continue
                 interval = 1.0 if key == "index" else self.request_interval
-                for n, t in enumerate(_ticks(ctx, key, since, until, interval)):
+                for n, t in enumerate(ticks(ctx, key, since, until, interval)):
                     out += self._failure_lines(t, key, status, n)
         return out
 
@@ -399,20 +399,6 @@ def _mongoc_error(status: str, host: str) -> str:
     )
 
 
-def _ticks(
-    ctx: RunContext, key: str, since: datetime, until: datetime, interval: float
-) -> list[datetime]:
-    """Request times in [since, until): roughly every `interval` seconds, with jitter."""
-    out = []
-    t = since + timedelta(seconds=interval * (ctx.seed(key, since) % 1000) / 1000)
-    n = 0
-    while t < until:
-        out.append(t)
-        n += 1
-        t += timedelta(seconds=interval * (0.5 + (ctx.seed(key, n) % 1000) / 1000))
-    return out
-
-
 class OpenRestyFrontend(Program):
     """nginx-thrift: OpenResty with Lua handlers calling the Thrift services."""
 
@@ -471,8 +457,7 @@ class OpenRestyFrontend(Program):
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
-        for i, (since, seen) in enumerate(timeline):
-            until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
+        for since, until, seen in spans(timeline, start, end):
             for callee, status in sorted(seen.items()):
                 if status == "ok":
                     continue
@@ -484,9 +469,7 @@ class OpenRestyFrontend(Program):
                     else f"Could not connect to {callee}:{THRIFT_PORT} ("
                     f"{'timed out' if kind == 'timeout' else 'connection refused'})"
                 )
-                for n, t in enumerate(
-                    _ticks(ctx, callee, max(since, start), until, self.request_interval)
-                ):
+                for n, t in enumerate(ticks(ctx, callee, since, until, self.request_interval)):
                     out.append(
                         (
                             t,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext
+from sim.world.software.base import Observation, Program, RunContext, ticks
 from sim.world.software.catalog import ImageEntry
 
 
@@ -51,15 +51,11 @@ class GenericServer(Program):
         end: datetime,
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
-        out = []
-        for i, (every, pattern) in enumerate(self.periodic):
-            t = start + timedelta(seconds=every * (0.3 + (ctx.seed("periodic", i) % 700) / 1000))
-            n = 0
-            while t <= end:
-                out.append((t, render_line(t, pattern, ctx, n=n)))
-                n += 1
-                t += timedelta(seconds=every)
-        return out
+        return [
+            (t, render_line(t, pattern, ctx, n=n))
+            for i, (every, pattern) in enumerate(self.periodic)
+            for n, t in enumerate(ticks(ctx, f"periodic{i}", start, end, every))
+        ]
 
 
 class Pause(Program):

@@ -12,7 +12,14 @@ from typing import Any
 from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext, split_address
+from sim.world.software.base import (
+    Observation,
+    Program,
+    RunContext,
+    spans,
+    split_address,
+    ticks,
+)
 from sim.world.software.catalog import ImageEntry
 from sim.world.software.mongodb import mongo_connect, record_unauthorized
 
@@ -346,60 +353,40 @@ class HotelService(Program):
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
-        for i, (since, seen) in enumerate(timeline):
-            until = timeline[i + 1][0] if i + 1 < len(timeline) else end
+        for since, until, seen in spans(timeline, start, end):
             for name, status in sorted(seen.items()):
-                if status.split(":", 1)[0] in ("ok", ""):
-                    continue
-                out += self._error_lines(ctx, name, status, max(since, start), min(until, end))
+                if status.split(":", 1)[0] not in ("ok", ""):
+                    out += [
+                        self._error_line(t, name, status)
+                        for t in ticks(ctx, name, since, until, self.error_interval)
+                    ]
         return out
 
-    def _error_lines(
-        self, ctx: RunContext, name: str, status: str, since: datetime, until: datetime
-    ) -> list[tuple[datetime, str]]:
-        kind = status.split(":", 1)[0]
-        out = []
-        step = self.error_interval
-        t = since + timedelta(seconds=(ctx.seed(name, since) % 1000) / 1000 * step)
-        n = 0
-        while t < until:
-            if name == "mongo":
-                message = (
-                    "Closed explicitly"
-                    if kind == "unreachable"
-                    else "server returned error on SASL authentication step: Authentication failed."
-                )
-                out.append(
-                    self._log(
-                        t,
-                        "ERR",
-                        f"services/{self.binary}/server.go:96",
-                        f"Failed to query {self.role.database}: {message}",
-                    )
-                )
-            elif self.binary == "frontend":
-                _handler, call = _FRONTEND_CALLS.get(name, ("handler", name))
-                out.append(
-                    self._log(
-                        t,
-                        "ERR",
-                        "services/frontend/server.go:172",
-                        f"{call} failed: {_grpc_error(status)}",
-                    )
-                )
-            else:
-                out.append(
-                    self._log(
-                        t,
-                        "ERR",
-                        f"services/{self.binary}/server.go:84",
-                        f"{name.removeprefix('srv-')} call failed: {_grpc_error(status)}",
-                    )
-                )
-            n += 1
-            jitter = (ctx.seed(name, n) % 1000) / 1000
-            t += timedelta(seconds=step * (0.5 + jitter))
-        return out
+    def _error_line(self, t: datetime, name: str, status: str) -> tuple[datetime, str]:
+        """What a request that needed `name` logs when `name` fails with `status`."""
+        if name == "mongo":
+            reason = (
+                "Closed explicitly"
+                if status == "unreachable"
+                else "server returned error on SASL authentication step: Authentication failed."
+            )
+            return self._log(
+                t,
+                "ERR",
+                f"services/{self.binary}/server.go:96",
+                f"Failed to query {self.role.database}: {reason}",
+            )
+        if self.binary == "frontend":
+            _handler, call = _FRONTEND_CALLS.get(name, ("handler", name))
+            return self._log(
+                t, "ERR", "services/frontend/server.go:172", f"{call} failed: {_grpc_error(status)}"
+            )
+        return self._log(
+            t,
+            "ERR",
+            f"services/{self.binary}/server.go:84",
+            f"{name.removeprefix('srv-')} call failed: {_grpc_error(status)}",
+        )
 
 
 def _call_status(ctx: RunContext, name: str, depth: int = 0) -> str:
@@ -435,16 +422,8 @@ def consul_instances(
     """Pods in the namespace whose Go service registered `name` in consul."""
     found = []
     for pod in ctx.world.store.iter(PODS, ctx.namespace):
-        for container in pod["spec"].get("containers") or []:
-            program = ctx.world.catalog.program_for(container)
-            if not isinstance(program, HotelService):
-                continue
-            run = ctx.world.kubelet.container_run(pod, container["name"])
-            attempt = run.current if run else None
-            if attempt is None or not attempt.running_at(ctx.at):
-                continue
-            sub = RunContext(ctx.world, pod, container, ctx.at, attempt, attempt.restart)
-            if program.registered_name(sub) == name:
+        for program, sub in ctx.world.running(pod, ctx.at):
+            if isinstance(program, HotelService) and program.registered_name(sub) == name:
                 found.append((pod, program.port, program, sub))
     return found
 

@@ -166,7 +166,7 @@ class MongoDB(Program):
         ready_after = 1.2
         offset = 0.3
         if not data.initialized:
-            scripts = ctx.world.mounted_dir(ctx.pod, ctx.container, INIT_DIR)
+            scripts = ctx.world.mounts.directory(ctx.pod, ctx.container, INIT_DIR)
             for name in sorted(scripts):
                 lines.append(
                     LogLine(
@@ -518,9 +518,11 @@ def mongo_connect(
     if not conn.ok or conn.pod is None:
         return MongoSession("unreachable", conn)
     found = ctx.world.program_serving(conn.pod, int(conn.address.rsplit(":", 1)[1]), ctx.at)
-    if found is None or not isinstance(found[0], MongoDB):
+    if found is None:
         return MongoSession("unreachable", conn)
     server, server_ctx = found
+    if not isinstance(server, MongoDB):
+        return MongoSession("unreachable", conn)
     data = ctx.world.mongo_data(conn.pod)
     mode, _ = server.tls(server_ctx)
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext, split_address
+from sim.world.software.base import (
+    Observation,
+    Program,
+    RunContext,
+    spans,
+    split_address,
+    ticks,
+)
 from sim.world.software.catalog import ImageEntry
 
 Obj = dict[str, Any]
@@ -36,19 +43,6 @@ def _line(t: datetime, pattern: str, ctx: RunContext, message: str, level: str) 
     }
     # The message first, so its own braces are not mistaken for placeholders.
     return logfmt.fill(logfmt.fill(pattern, {"msg": message}), values)
-
-
-def _ticks(
-    ctx: RunContext, key: str, since: datetime, until: datetime, every: float
-) -> list[datetime]:
-    out = []
-    t = since + timedelta(seconds=every * (ctx.seed(key, since) % 1000) / 1000)
-    n = 0
-    while t < until and every > 0:
-        out.append(t)
-        n += 1
-        t += timedelta(seconds=every * (0.5 + (ctx.seed(key, n) % 1000) / 1000))
-    return out
 
 
 class FlagD(Program):
@@ -229,10 +223,12 @@ class DemoService(Program):
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
         # Successful requests are only logged while the service is not failing them.
-        healthy = _intervals(timeline, start, end, lambda seen: "failing" not in seen)
+        first_seen = timeline[0][0] if timeline else end
+        healthy = [(start, first_seen)] if first_seen > start else []
+        healthy += [(a, b) for a, b, seen in spans(timeline, start, end) if "failing" not in seen]
         for i, spec in enumerate(self.config.get("requests") or []):
             for since, until in healthy:
-                for t in _ticks(ctx, f"request{i}", since, until, float(spec["every"])):
+                for t in ticks(ctx, f"request{i}", since, until, float(spec["every"])):
                     out.append(
                         (
                             t,
@@ -246,13 +242,11 @@ class DemoService(Program):
                         )
                     )
         effects = {f"flag:{f['flag']}": f for f in self.flags}
-        for i, (since, seen) in enumerate(timeline):
-            until = min(timeline[i + 1][0] if i + 1 < len(timeline) else end, end)
-            since = max(since, start)
+        for since, until, seen in spans(timeline, start, end):
             for key, status in sorted(seen.items()):
                 if key in effects:
                     for n, spec in enumerate(effects[key].get("logs") or []):
-                        for t in _ticks(ctx, f"{key}{n}", since, until, float(spec["every"])):
+                        for t in ticks(ctx, f"{key}{n}", since, until, float(spec["every"])):
                             out.append(
                                 (
                                     t,
@@ -269,7 +263,7 @@ class DemoService(Program):
                     name = key[5:]
                     message = self.call_errors.get(name, f"{name} call failed: {{error}}")
                     every = float(self.config.get("error_every", 3.0))
-                    for t in _ticks(ctx, key, since, until, every):
+                    for t in ticks(ctx, key, since, until, every):
                         out.append(
                             (
                                 t,
@@ -283,23 +277,6 @@ class DemoService(Program):
                             )
                         )
         return out
-
-
-def _intervals(
-    timeline: list[tuple[datetime, Observation]], start: datetime, end: datetime, keep: Any
-) -> list[tuple[datetime, datetime]]:
-    """The parts of [start, end] during which `keep(observation)` held (all of it if no
-    observation was ever made)."""
-    if not timeline:
-        return [(start, end)]
-    out = []
-    if timeline[0][0] > start:
-        out.append((start, timeline[0][0]))
-    for i, (since, seen) in enumerate(timeline):
-        until = timeline[i + 1][0] if i + 1 < len(timeline) else end
-        if keep(seen) and until > start and since < end:
-            out.append((max(since, start), min(until, end)))
-    return out
 
 
 def call_status(ctx: RunContext, address: str, depth: int = 0) -> str | None:
@@ -361,7 +338,7 @@ class BusyBox(Program):
                         LogLine(0.05, f"cp: can't stat '{source}': No such file or directory"),
                     ),
                 )
-            ctx.world.write_emptydir(ctx.pod, ctx.container, target, content)
+            ctx.world.mounts.write(ctx.pod, ctx.container, target, content)
             if "cat " in self.script:
                 lines += [LogLine(0.05, text) for text in content.splitlines()]
         return Fate("exit", after=after, exit_code=0, reason="Completed", startup=tuple(lines))
