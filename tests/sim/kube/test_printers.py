@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sim.kube.printers import human_duration, table
+from sim.kube.printers import table
 from sim.kube.resources import resource_for_kind
+from sim.kube.rows.format import human_duration
 
 NOW = datetime(2026, 1, 13, 12, 0, 0, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""How `kubectl get` rows are computed, kind by kind (pkg/printers/internalversion)."""
