@@ -291,8 +291,3 @@ def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult
                     "serves_port", True, f"{pod['metadata']['name']} serves :{p.port}"
                 )
     return CheckResult("serves_port", False, f"no pod of {p.deployment} serves :{p.port}")
-
-
-def settle(cluster: SimCluster, seconds: float = 30.0) -> None:
-    """Let the emulated cluster run on (restarts, rollouts) before judging it."""
-    cluster.advance(seconds)

@@ -8,7 +8,7 @@ import asyncio
 import tempfile
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,12 +147,3 @@ class SimCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def history_times(
-    present: datetime, deployed_minutes_ago: float, fault_minutes_ago: float
-) -> tuple[datetime, datetime]:
-    return (
-        present - timedelta(minutes=deployed_minutes_ago),
-        present - timedelta(minutes=fault_minutes_ago),
-    )

@@ -150,11 +150,3 @@ def load_app(app_id: str) -> App:
         raise KeyError(f"unknown app {app_id!r}; known: {', '.join(APP_IDS)}")
     text = resources.files(__package__).joinpath(f"{app_id}.yaml").read_text()
     return App.model_validate(yaml.safe_load(text))
-
-
-def app_for_namespace(namespace: str) -> App | None:
-    for app_id in APP_IDS:
-        app = load_app(app_id)
-        if app.namespace == namespace:
-            return app
-    return None

@@ -275,7 +275,7 @@ class Kubelet:
         if fate.kind == "blocked":
             c.blocked, c.blocked_since = fate, at
             c.blocked_tries += 1
-            self._emit(pod, c, "Failed", f"Error: {fate.reason}", at, warning=True)
+            self._emit(pod, c, "Failed", f"Error: {fate.message or fate.reason}", at, warning=True)
             c.next_start = at + timedelta(seconds=min(10 * 2 ** (c.blocked_tries - 1), 300))
             return
         container_id = _container_id(pod["metadata"]["uid"], c.name, restart)
