@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 PODS = resource_for_kind("Pod")
 SANDBOX_SECONDS = 1.0
+MAX_FINISHED = 2000
 
 
 @dataclass
@@ -33,7 +34,9 @@ class PodRun:
     started: datetime
     init: list[ContainerRun]
     main: list[ContainerRun]
+    pod: Obj  # the pod as last seen, kept for telemetry after it is gone
     transitions: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    deleted: datetime | None = None
 
     def runs(self) -> list[ContainerRun]:
         return self.init + self.main
@@ -59,6 +62,7 @@ class Kubelet:
         self.world = world
         self.pods: dict[str, PodRun] = {}
         self.images: dict[str, set[str]] = {}  # node -> images present
+        self.finished: list[PodRun] = []  # deleted pods, for metrics and traces of the past
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -76,6 +80,7 @@ class Kubelet:
             if run is None:
                 run = self._admit(pod, node, t)
                 changed = True
+            run.pod = pod
             changed |= self._step(pod, run, t)
             changed |= self._write_status(pod, run, t)
         for uid in set(self.pods) - live:
@@ -112,7 +117,7 @@ class Kubelet:
         first = t + timedelta(seconds=SANDBOX_SECONDS)
         for c in init[:1] or main:
             c.next_start = first
-        run = PodRun(pod["metadata"]["uid"], node, t, init, main)
+        run = PodRun(pod["metadata"]["uid"], node, t, init, main, pod)
         self.pods[run.uid] = run
         return run
 
@@ -427,6 +432,9 @@ class Kubelet:
         run = self.pods.pop(pod["metadata"]["uid"], None)
         if run is None:
             return
+        run.pod, run.deleted = pod, t
+        self.finished.append(run)
+        del self.finished[:-MAX_FINISHED]
         for c in run.main:
             if c.current is not None and c.current.running_at(t):
                 self._emit(pod, c, "Killing", f"Stopping container {c.name}", t)

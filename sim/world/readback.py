@@ -109,7 +109,7 @@ def logs(
 
 
 def _usage(world: World, program: Program, ctx: RunContext) -> tuple[int, int]:
-    cpu, memory = program.usage(ctx)
+    cpu, memory = program.usage(ctx, world.observation(ctx))
     # A few percent of steady jitter per 30 s window, as metrics-server shows.
     window = int(world.now.timestamp() // 30)
     jitter = (

@@ -9,6 +9,7 @@ real cluster would show at that moment.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -195,6 +196,13 @@ class World:
             program = self.catalog.program_for(container)
             if program is not None:
                 yield program, RunContext(self, pod, container, at, attempt, attempt.restart)
+
+    def observation(self, ctx: RunContext) -> Observation:
+        """What the program observed as of `ctx.at` (its recorded history, not live state)."""
+        key = (ctx.pod["metadata"]["uid"], ctx.container["name"], ctx.restart)
+        history = self.observations.get(key, [])
+        index = bisect.bisect_right([t for t, _ in history], ctx.at) - 1
+        return history[index][1] if index >= 0 else {}
 
     def serving_ports(self, pod: Obj, at: datetime) -> set[int]:
         ports: set[int] = set()

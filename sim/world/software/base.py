@@ -134,8 +134,9 @@ class Program(ABC):
         """Lines written between `start` and `end`, given what `observe` saw when."""
         return []
 
-    def usage(self, ctx: RunContext) -> tuple[int, int]:
-        """(CPU millicores, memory MiB) in use at `ctx.at`."""
+    def usage(self, ctx: RunContext, seen: Observation) -> tuple[int, int]:
+        """(CPU millicores it wants, memory MiB) at `ctx.at`, given what it observed then
+        (usage in the past is computed from the recorded observations, never live state)."""
         return self.cpu_millicores, self.memory_mib
 
 

@@ -203,10 +203,10 @@ class DemoService(Program):
                 seen[f"call:{name}"] = status
         return seen
 
-    def usage(self, ctx: RunContext) -> tuple[int, int]:
+    def usage(self, ctx: RunContext, seen: Observation) -> tuple[int, int]:
         cpu, memory = self.cpu_millicores, self.memory_mib
         attempt = ctx.attempt
-        for effect in self.active_flags(ctx) if attempt is not None else []:
+        for effect in [f for f in self.flags if f"flag:{f['flag']}" in seen]:
             cpu = int(cpu * float(effect.get("cpu_factor", 1)))
             growth = float(effect.get("memory_growth_mib_per_minute", 0))
             if growth and attempt is not None:
