@@ -149,7 +149,7 @@ def serve(
     ready = {
         "kubeconfig": str(running.cluster.kubeconfig),
         "api_url": running.cluster.url,
-        "prometheus_url": None,
+        "prometheus_url": running.cluster.prometheus_url,
         "jaeger_url": None,
     }
     if as_json:
@@ -161,6 +161,7 @@ def serve(
         typer.echo(f"scenario:   {scenario.id} ({scenario.title})")
         typer.echo(f"kubeconfig: {ready['kubeconfig']}")
         typer.echo(f"api:        {ready['api_url']}")
+        typer.echo(f"prometheus: {ready['prometheus_url']}")
         typer.echo(f"try:        KUBECONFIG={ready['kubeconfig']} kubectl get pods -A")
         typer.echo("serving until interrupted (Ctrl-C)")
     wait_for_signal()

@@ -1,6 +1,6 @@
-"""A running emulated cluster: a World with its apps deployed, served over HTTPS on loopback
-with a kubeconfig for its two identities, from a thread of its own so that callers (tests, the
-CLI, agents) can use it synchronously."""
+"""A running emulated cluster: a World with its apps deployed, its Kubernetes API served over
+HTTPS on loopback (with a kubeconfig for its two identities) and its Prometheus API over HTTP,
+from a thread of its own so that callers (tests, the CLI, agents) can use it synchronously."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from sim.kube.kubeconfig import kubeconfig_document, write_kubeconfig
 from sim.kube.resources import resource_for_kind
 from sim.kube.server import KubeApiServer
 from sim.kube.tls import make_serving_cert
+from sim.telemetry.metrics import MetricStore
+from sim.telemetry.prometheus import PrometheusApi
 from sim.world.runtime import World
 from sim.world.software import build_catalog
 
@@ -40,9 +42,10 @@ class SimCluster:
         self.identities = Identities()
         self.kubeconfig: Path | None = None
         self.url: str | None = None
+        self.prometheus_url: str | None = None
+        self.metrics = MetricStore(self.world)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     # -- building ---------------------------------------------------------------------------
@@ -91,43 +94,57 @@ class SimCluster:
     # -- serving ----------------------------------------------------------------------------
 
     def serve(
-        self, *, port: int = 0, kubeconfig: Path | None = None, namespace: str = "default"
+        self,
+        *,
+        port: int = 0,
+        kubeconfig: Path | None = None,
+        namespace: str = "default",
+        prometheus_port: int = 0,
     ) -> SimCluster:
-        """Serve the API on 127.0.0.1 (port 0 picks a free one) and write the kubeconfig."""
+        """Serve the Kubernetes API over HTTPS and the Prometheus API over HTTP on 127.0.0.1
+        (port 0 picks a free one), and write the kubeconfig."""
         cert = make_serving_cert()
-        server = KubeApiServer(self.api, self.identities)
+        sites = [
+            (KubeApiServer(self.api, self.identities).app(), port, cert.server_context()),
+            (PrometheusApi(self.api, self.metrics).app(), prometheus_port, None),
+        ]
         ready = threading.Event()
         failure: list[BaseException] = []
+        urls: list[str] = []
 
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
             asyncio.set_event_loop(loop)
+            runners = []
             try:
-                runner = web.AppRunner(server.app(), access_log=None)
-                loop.run_until_complete(runner.setup())
-                site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=cert.server_context())
-                loop.run_until_complete(site.start())
-                self._runner = runner
-                self.url = f"https://127.0.0.1:{runner.addresses[0][1]}"
+                for app, site_port, context in sites:
+                    runner = web.AppRunner(app, access_log=None)
+                    loop.run_until_complete(runner.setup())
+                    runners.append(runner)
+                    site = web.TCPSite(runner, "127.0.0.1", site_port, ssl_context=context)
+                    loop.run_until_complete(site.start())
+                    scheme = "https" if context is not None else "http"
+                    urls.append(f"{scheme}://127.0.0.1:{runner.addresses[0][1]}")
             except BaseException as exc:  # reported to the caller below
                 failure.append(exc)
                 ready.set()
                 return
             ready.set()
             loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
+            for runner in runners:
+                loop.run_until_complete(runner.cleanup())
             loop.close()
 
-        self._thread = threading.Thread(target=run, name="sim-apiserver", daemon=True)
+        self._thread = threading.Thread(target=run, name="sim-servers", daemon=True)
         self._thread.start()
         ready.wait()
         if failure:
             raise failure[0]
+        self.url, self.prometheus_url = urls
         if kubeconfig is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="aoi-sim-")
             kubeconfig = Path(self._tmp.name) / "kubeconfig"
-        assert self.url is not None
         self.kubeconfig = write_kubeconfig(
             kubeconfig, kubeconfig_document(self.url, cert.ca_pem, self.identities, namespace)
         )

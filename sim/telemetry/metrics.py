@@ -1,0 +1,374 @@
+"""The series Prometheus would have scraped from the emulated cluster: cAdvisor container
+metrics and kube-state-metrics, named and labelled as kube-prometheus exposes them.
+
+Samples are computed on demand from the recorded history (attempts, observations), so a query
+over the last 30 minutes sees the fault start at its real time, and repeated queries agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from sim.clock import parse_time
+from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
+from sim.world.scheduling import parse_cpu, parse_memory
+
+if TYPE_CHECKING:
+    from sim.world.runtime import World
+
+Sample = Callable[[datetime], "float | None"]
+MIB = 2**20
+PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
+WAITING = (
+    "ContainerCreating",
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+)
+CFS_PERIODS_PER_SECOND = 10.0  # the kernel's 100 ms CFS period
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    labels: dict[str, str]
+    sample: Sample
+
+    def all_labels(self) -> dict[str, str]:
+        return {"__name__": self.name, **self.labels}
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    kind: str  # counter | gauge
+    help: str
+    build: Callable[[MetricStore], Iterator[Series]]
+
+
+class MetricStore:
+    """Every series of the cluster. Counter increments of windows wholly in the past never
+    change, so they are cached for the life of the cluster."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._windows: dict[tuple[str, str, int], float] = {}
+
+    def families(self) -> list[Family]:
+        return FAMILIES
+
+    def series(self, name: str | None = None) -> list[Series]:
+        out: list[Series] = []
+        for family in FAMILIES:
+            if name is None or family.name == name:
+                out.extend(family.build(self))
+        return out
+
+    def names(self) -> list[str]:
+        return sorted(f.name for f in FAMILIES)
+
+    # -- usage --------------------------------------------------------------------------------
+
+    def usage(self, c: Container, t: datetime) -> tuple[float, float] | None:
+        """(CPU cores used, memory bytes) at `t` with a few percent of steady jitter."""
+        found = c.context(t)
+        if found is None:
+            return None
+        program, ctx, seen = found
+        millicores, mib = program.usage(ctx, seen)
+        limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
+        if limit:
+            millicores = min(millicores, limit)
+        jitter = self._jitter(c, t)
+        return max(millicores, 1) / 1000 * (1 + jitter), max(mib, 1) * MIB * (1 + jitter / 4)
+
+    def _jitter(self, c: Container, t: datetime) -> float:
+        window = int(t.timestamp()) // SCRAPE_SECONDS
+        return (self.world.stable_hash(c.key, window) % 21 - 10) / 100
+
+    def demand_ratio(self, c: Container, t: datetime) -> float:
+        """CPU wanted / CPU limit (0 without a limit)."""
+        found = c.context(t)
+        limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
+        if found is None or not limit:
+            return 0.0
+        program, ctx, seen = found
+        return program.usage(ctx, seen)[0] / limit
+
+    def counter(
+        self,
+        c: Container,
+        what: str,
+        t: datetime,
+        rate: Callable[[Container, datetime], float | None],
+    ) -> float | None:
+        """A cAdvisor counter: the integral of `rate` over the running container's life
+        (a restarted container is a new container: its counter starts again at zero)."""
+        attempt = c.attempt(t)
+        if attempt is None:
+            return None
+        total = 0.0
+        start = int(attempt.started.timestamp()) // SCRAPE_SECONDS
+        now = int(t.timestamp()) // SCRAPE_SECONDS
+        settled = int(self.world.now.timestamp()) // SCRAPE_SECONDS
+        for window in range(start, now + 1):
+            key = (f"{c.key}/{attempt.restart}", what, window)
+            if key in self._windows:
+                total += self._windows[key]
+                continue
+            begin = max(attempt.started.timestamp(), window * SCRAPE_SECONDS)
+            end = min(t.timestamp(), (window + 1) * SCRAPE_SECONDS)
+            middle = datetime.fromtimestamp((begin + end) / 2, tz=t.tzinfo)
+            value = (rate(c, middle) or 0.0) * max(end - begin, 0.0)
+            if window < min(now, settled):
+                self._windows[key] = value
+            total += value
+        return total
+
+
+# -- families ---------------------------------------------------------------------------------
+
+FAMILIES: list[Family] = []
+
+
+def family(
+    name: str, kind: str, help_text: str
+) -> Callable[
+    [Callable[[MetricStore], Iterator[Series]]], Callable[[MetricStore], Iterator[Series]]
+]:
+    def register(
+        build: Callable[[MetricStore], Iterator[Series]],
+    ) -> Callable[[MetricStore], Iterator[Series]]:
+        FAMILIES.append(Family(name, kind, help_text, build))
+        return build
+
+    return register
+
+
+def _alive(c: Container, t: datetime, value: float) -> float | None:
+    return value if c.alive(t) else None
+
+
+@family("container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.")
+def _cpu(store: MetricStore) -> Iterator[Series]:
+    def rate(c: Container, t: datetime) -> float | None:
+        used = store.usage(c, t)
+        return used[0] if used else None
+
+    for c in containers(store.world):
+        yield Series(
+            "container_cpu_usage_seconds_total",
+            {**c.labels(), "cpu": "total"},
+            partial(store.counter, c, "cpu", rate=rate),
+        )
+
+
+@family("container_memory_working_set_bytes", "gauge", "Current working set in bytes.")
+def _memory(store: MetricStore) -> Iterator[Series]:
+    def sample(c: Container, t: datetime) -> float | None:
+        used = store.usage(c, t)
+        return used[1] if used else None
+
+    for c in containers(store.world):
+        yield Series("container_memory_working_set_bytes", c.labels(), partial(sample, c))
+
+
+def _limited(c: Container) -> bool:
+    return bool(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
+
+
+@family(
+    "container_cpu_cfs_periods_total", "counter", "Number of elapsed enforcement period intervals."
+)
+def _periods(store: MetricStore) -> Iterator[Series]:
+    def rate(c: Container, t: datetime) -> float:
+        return CFS_PERIODS_PER_SECOND
+
+    for c in containers(store.world):
+        if _limited(c):
+            yield Series(
+                "container_cpu_cfs_periods_total",
+                c.labels(),
+                partial(store.counter, c, "periods", rate=rate),
+            )
+
+
+@family(
+    "container_cpu_cfs_throttled_periods_total", "counter", "Number of throttled period intervals."
+)
+def _throttled(store: MetricStore) -> Iterator[Series]:
+    def rate(c: Container, t: datetime) -> float:
+        # Periods in which the container hit its quota, growing with demand over the limit.
+        return CFS_PERIODS_PER_SECOND * min(max(store.demand_ratio(c, t) - 0.6, 0.0), 1.0)
+
+    for c in containers(store.world):
+        if _limited(c):
+            yield Series(
+                "container_cpu_cfs_throttled_periods_total",
+                c.labels(),
+                partial(store.counter, c, "throttled", rate=rate),
+            )
+
+
+def _network(store: MetricStore, name: str, bytes_per_core_second: float) -> Iterator[Series]:
+    # Traffic in proportion to the CPU a container spends serving it.
+    def rate(c: Container, t: datetime) -> float | None:
+        used = store.usage(c, t)
+        return used[0] * bytes_per_core_second if used else None
+
+    for c in containers(store.world):
+        yield Series(
+            name, {**c.labels(), "interface": "eth0"}, partial(store.counter, c, name, rate=rate)
+        )
+
+
+@family("container_network_receive_bytes_total", "counter", "Cumulative count of bytes received.")
+def _rx(store: MetricStore) -> Iterator[Series]:
+    return _network(store, "container_network_receive_bytes_total", 4e5)
+
+
+@family(
+    "container_network_transmit_bytes_total", "counter", "Cumulative count of bytes transmitted."
+)
+def _tx(store: MetricStore) -> Iterator[Series]:
+    return _network(store, "container_network_transmit_bytes_total", 6e5)
+
+
+def _ksm(c: Container) -> dict[str, str]:
+    labels = c.labels()
+    return {k: labels[k] for k in ("namespace", "pod", "container")}
+
+
+@family(
+    "kube_pod_container_status_restarts_total",
+    "counter",
+    "The number of container restarts per container.",
+)
+def _restarts(store: MetricStore) -> Iterator[Series]:
+    def sample(c: Container, t: datetime) -> float | None:
+        return _alive(c, t, float(c.restarts(t)))
+
+    for c in containers(store.world):
+        yield Series("kube_pod_container_status_restarts_total", _ksm(c), partial(sample, c))
+
+
+@family(
+    "kube_pod_container_status_ready",
+    "gauge",
+    "Describes whether the containers readiness check succeeded.",
+)
+def _ready(store: MetricStore) -> Iterator[Series]:
+    def sample(c: Container, t: datetime) -> float | None:
+        return _alive(c, t, float(c.ready(t)))
+
+    for c in containers(store.world):
+        yield Series("kube_pod_container_status_ready", _ksm(c), partial(sample, c))
+
+
+@family(
+    "kube_pod_container_status_waiting_reason",
+    "gauge",
+    "Describes the reason the container is currently in waiting state.",
+)
+def _waiting(store: MetricStore) -> Iterator[Series]:
+    def sample(c: Container, reason: str, t: datetime) -> float | None:
+        return _alive(c, t, float(c.waiting_reason(t) == reason))
+
+    for c in containers(store.world):
+        for reason in WAITING:
+            yield Series(
+                "kube_pod_container_status_waiting_reason",
+                {**_ksm(c), "reason": reason},
+                partial(sample, c, reason),
+            )
+
+
+@family(
+    "kube_pod_container_status_last_terminated_reason",
+    "gauge",
+    "Describes the last reason the container was in terminated state.",
+)
+def _terminated(store: MetricStore) -> Iterator[Series]:
+    def sample(c: Container, reason: str, t: datetime) -> float | None:
+        last = c.last_terminated(t) if c.alive(t) else None
+        return None if last is None else float((last.fate.reason or "Error") == reason)
+
+    for c in containers(store.world):
+        for reason in ("Error", "OOMKilled", "Completed", "StartError"):
+            yield Series(
+                "kube_pod_container_status_last_terminated_reason",
+                {**_ksm(c), "reason": reason},
+                partial(sample, c, reason),
+            )
+
+
+@family(
+    "kube_pod_container_resource_limits",
+    "gauge",
+    "The number of requested limit resource by a container.",
+)
+def _limits(store: MetricStore) -> Iterator[Series]:
+    for c in containers(store.world):
+        limits = (c.spec.get("resources") or {}).get("limits") or {}
+        for resource, unit, value in (
+            ("cpu", "core", parse_cpu(limits.get("cpu")) / 1000),
+            ("memory", "byte", parse_memory(limits.get("memory"))),
+        ):
+            if value:
+                yield Series(
+                    "kube_pod_container_resource_limits",
+                    {**_ksm(c), "resource": resource, "unit": unit},
+                    partial(_alive, c, value=float(value)),
+                )
+
+
+def _pod_phase(group: list[Container], t: datetime) -> str:
+    policy = group[0].pod["spec"].get("restartPolicy", "Always")
+    if not any(c.run.attempts and c.run.attempts[0].started <= t for c in group):
+        return "Pending"
+    ended = [c.last_terminated(t) for c in group]
+    if policy != "Always" and all(
+        a is not None and c.attempt(t) is None for a, c in zip(ended, group, strict=True)
+    ):
+        return (
+            "Succeeded" if all(a is not None and a.fate.exit_code == 0 for a in ended) else "Failed"
+        )
+    return "Running"
+
+
+@family("kube_pod_status_phase", "gauge", "The pods current phase.")
+def _phase(store: MetricStore) -> Iterator[Series]:
+    def sample(group: list[Container], phase: str, t: datetime) -> float | None:
+        return _alive(group[0], t, float(_pod_phase(group, t) == phase))
+
+    pods: dict[str, list[Container]] = {}
+    for c in containers(store.world):
+        pods.setdefault(c.pod_run.uid, []).append(c)
+    for group in pods.values():
+        labels = _ksm(group[0])
+        labels.pop("container")
+        for phase in PHASES:
+            yield Series(
+                "kube_pod_status_phase", {**labels, "phase": phase}, partial(sample, group, phase)
+            )
+    # Pods no kubelet has admitted (unschedulable) are Pending since their creation.
+    for pod in store.world.store.kind_iter("Pod"):
+        if pod["metadata"]["uid"] in pods or pod["spec"].get("nodeName"):
+            continue
+        created = parse_time(pod["metadata"]["creationTimestamp"])
+        labels = {"namespace": pod["metadata"]["namespace"], "pod": pod["metadata"]["name"]}
+        for phase in PHASES:
+            yield Series(
+                "kube_pod_status_phase",
+                {**labels, "phase": phase},
+                partial(_since, created, float(phase == "Pending")),
+            )
+
+
+def _since(created: datetime, value: float, t: datetime) -> float | None:
+    return value if t >= created else None
