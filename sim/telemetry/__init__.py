@@ -1,0 +1,1 @@
+"""Telemetry of the emulated cloud: Prometheus metrics computed from the recorded history."""

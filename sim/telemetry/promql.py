@@ -192,12 +192,12 @@ class Evaluator:
         return call(self, expr.func.name, list(expr.args), t)
 
     def _AggregateExpr(self, expr: Any, t: datetime) -> Value:
-        from sim.telemetry.functions import aggregate
+        from sim.telemetry.operators import aggregate
 
         return aggregate(self, expr, t)
 
     def _BinaryExpr(self, expr: Any, t: datetime) -> Value:
-        from sim.telemetry.functions import binary
+        from sim.telemetry.operators import binary
 
         return binary(self, expr, t)
 
