@@ -12,7 +12,7 @@ from sim.world.lifecycle import Attempt, ContainerRun
 from sim.world.software.base import Observation, Program, RunContext
 
 if TYPE_CHECKING:
-    from sim.world.kubelet import PodRun
+    from sim.world.pods import PodRun
     from sim.world.runtime import World
 
 Obj = dict[str, Any]

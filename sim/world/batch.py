@@ -11,13 +11,9 @@ from sim.world.controllers import JOBS, Controller, Obj
 
 
 class JobController(Controller):
-    def sync(self, t: datetime) -> bool:
-        changed = False
-        for job in list(self.world.store.iter(JOBS)):
-            changed |= self._job(job, t)
-        return changed
+    kind = JOBS
 
-    def _job(self, job: Obj, t: datetime) -> bool:
+    def reconcile(self, job: Obj, t: datetime) -> bool:
         if not job["spec"].get("selector"):
             # The API server's Job defaulting: select the job's own pods by its uid.
             uid, name = job["metadata"]["uid"], job["metadata"]["name"]

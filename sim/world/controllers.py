@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sim.kube.resources import resource_for_kind
+from sim.kube.resources import ResourceType, resource_for_kind
 
 if TYPE_CHECKING:
     from sim.world.runtime import World
@@ -67,12 +67,21 @@ def controlled_by(obj: Obj, owner: Obj) -> bool:
 
 
 class Controller:
-    """A workload controller: `sync(t)` reconciles every object of its kind at time `t`."""
+    """A workload controller: `reconcile` brings one object of its `kind` to time `t`."""
+
+    kind: ResourceType
 
     def __init__(self, world: World) -> None:
         self.world = world
 
     def sync(self, t: datetime) -> bool:
+        """Reconcile every object of the kind; True if anything changed."""
+        changed = False
+        for obj in list(self.world.store.iter(self.kind)):
+            changed |= self.reconcile(obj, t)
+        return changed
+
+    def reconcile(self, obj: Obj, t: datetime) -> bool:
         raise NotImplementedError
 
     def wake_times(self) -> list[datetime]:

@@ -28,15 +28,9 @@ def _percent(value: Any, total: int, round_up: bool) -> int:
 
 
 class DeploymentController(Controller):
-    def sync(self, t: datetime) -> bool:
-        changed = False
-        for deployment in list(self.world.store.iter(DEPLOYMENTS)):
-            changed |= self._deployment(deployment, t)
-        for rs in list(self.world.store.iter(REPLICASETS)):
-            changed |= self._replicaset(rs, t)
-        return changed
+    kind = DEPLOYMENTS
 
-    def _deployment(self, d: Obj, t: datetime) -> bool:
+    def reconcile(self, d: Obj, t: datetime) -> bool:
         spec = d.get("spec") or {}
         namespace = d["metadata"]["namespace"]
         owned = [rs for rs in self.world.store.iter(REPLICASETS, namespace) if controlled_by(rs, d)]
@@ -255,7 +249,11 @@ class DeploymentController(Controller):
 
     # -- ReplicaSet -------------------------------------------------------------------------
 
-    def _replicaset(self, rs: Obj, t: datetime) -> bool:
+
+class ReplicaSetController(Controller):
+    kind = REPLICASETS
+
+    def reconcile(self, rs: Obj, t: datetime) -> bool:
         desired = rs["spec"].get("replicas", 1)
         pods = self._pods_of(rs)
         changed = False

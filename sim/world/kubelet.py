@@ -5,13 +5,13 @@ events a real kubelet records, all on the simulated clock."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sim.clock import rfc3339
 from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Attempt, ContainerRun, Fate
+from sim.world.pods import PodRun, pod_status
 from sim.world.probes import run_probes
 from sim.world.probes import wake_times as probe_wake_times
 from sim.world.software.base import RunContext
@@ -23,32 +23,6 @@ Obj = dict[str, Any]
 PODS = resource_for_kind("Pod")
 SANDBOX_SECONDS = 1.0
 MAX_FINISHED = 2000
-
-
-@dataclass
-class PodRun:
-    """A kubelet's record of one pod it runs."""
-
-    uid: str
-    node: str
-    started: datetime
-    init: list[ContainerRun]
-    main: list[ContainerRun]
-    pod: Obj  # the pod as last seen, kept for telemetry after it is gone
-    transitions: dict[str, tuple[str, datetime]] = field(default_factory=dict)
-    deleted: datetime | None = None
-
-    def runs(self) -> list[ContainerRun]:
-        return self.init + self.main
-
-    def init_done(self) -> bool:
-        return all(
-            r.current is not None
-            and r.current.fate.kind == "exit"
-            and r.current.fate.exit_code == 0
-            and r.exit_handled
-            for r in self.init
-        )
 
 
 def _container_id(*parts: object) -> str:
@@ -157,13 +131,7 @@ class Kubelet:
             self._emit(
                 pod, c, "Killing", f"Container {c.name} definition changed, will be restarted", t
             )
-            attempt.fate = replace(
-                attempt.fate,
-                kind="exit",
-                exit_code=137,
-                reason="Error",
-                after=(t - attempt.started).total_seconds(),
-            )
+            attempt.kill(t)
             c.exit_handled = True
             c.next_start = t
         elif c.blocked is not None:
@@ -341,90 +309,13 @@ class Kubelet:
     # -- status -----------------------------------------------------------------------------
 
     def _write_status(self, pod: Obj, run: PodRun, t: datetime) -> bool:
-        status = self.pod_status(pod, run, t)
+        status = pod_status(self.world.node_ip(run.node), pod, run, t)
         if status == pod.get("status"):
             return False
         self.world.store.replace(
             PODS, {**pod, "status": status}, check_version=False, copy_result=False
         )
         return True
-
-    def pod_status(self, pod: Obj, run: PodRun, t: datetime) -> Obj:
-        spec = pod.get("spec") or {}
-        policy = spec.get("restartPolicy", "Always")
-        meta = pod["metadata"]
-        old = pod.get("status") or {}
-        init_statuses: list[Obj] = [
-            c.status(t, meta["name"], meta["namespace"], meta["uid"], "Never") for c in run.init
-        ]
-        for item in init_statuses:
-            if "terminated" in item["state"] and item["state"]["terminated"].get("exitCode") == 0:
-                item["state"]["terminated"]["reason"] = "Completed"
-        if not run.init_done():
-            main_statuses: list[Obj] = [
-                {
-                    "name": c.name,
-                    "image": c.image,
-                    "imageID": "",
-                    "ready": False,
-                    "restartCount": 0,
-                    "started": False,
-                    "lastState": {},
-                    "state": {"waiting": {"reason": "PodInitializing"}},
-                }
-                for c in run.main
-            ]
-        else:
-            main_statuses = [
-                c.status(t, meta["name"], meta["namespace"], meta["uid"], policy) for c in run.main
-            ]
-        ready = run.init_done() and all(c.ready(t) for c in run.main)
-        started = any(c.attempts for c in run.main)
-        terminal = [s for s in main_statuses if "terminated" in s["state"]]
-        if started and len(terminal) == len(main_statuses) and policy != "Always":
-            codes = [s["state"]["terminated"]["exitCode"] for s in terminal]
-            phase = "Succeeded" if all(code == 0 for code in codes) else "Failed"
-        elif started:
-            phase = "Running"
-        else:
-            phase = "Pending"
-        conditions = [
-            self._condition(run, "PodReadyToStartContainers", True, run.started, t),
-            self._condition(run, "Initialized", run.init_done(), run.started, t),
-            self._condition(run, "Ready", ready, run.started, t),
-            self._condition(run, "ContainersReady", ready, run.started, t),
-            self._condition(run, "PodScheduled", True, run.started, t),
-        ]
-        node_ip = self.world.node_ip(run.node)
-        status: Obj = {
-            "phase": phase,
-            "conditions": conditions,
-            "hostIP": node_ip,
-            "hostIPs": [{"ip": node_ip}],
-            "podIP": old.get("podIP"),
-            "podIPs": old.get("podIPs"),
-            "startTime": rfc3339(run.started),
-            "containerStatuses": main_statuses,
-            "qosClass": old.get("qosClass", "BestEffort"),
-        }
-        if init_statuses:
-            status["initContainerStatuses"] = init_statuses
-        return {k: v for k, v in status.items() if v is not None}
-
-    def _condition(self, run: PodRun, kind: str, value: bool, since: datetime, t: datetime) -> Obj:
-        text = "True" if value else "False"
-        previous = run.transitions.get(kind)
-        if previous is None or previous[0] != text:
-            run.transitions[kind] = (text, t if previous is not None else since)
-        condition: Obj = {
-            "type": kind,
-            "status": text,
-            "lastProbeTime": None,
-            "lastTransitionTime": rfc3339(run.transitions[kind][1]),
-        }
-        if not value and kind in ("Ready", "ContainersReady"):
-            condition["reason"] = "ContainersNotReady"
-        return condition
 
     # -- deletion ---------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ kubelet has made, and the container status those attempts imply at any moment.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -69,6 +69,16 @@ class Attempt:
         if self.fate.kind != "run" or self.fate.ready_after is None:
             return None
         return self.started + timedelta(seconds=self.fate.ready_after)
+
+    def kill(self, t: datetime) -> None:
+        """SIGKILL at `t` (a liveness failure, a changed spec, Chaos Mesh): it exits 137."""
+        self.fate = replace(
+            self.fate,
+            kind="exit",
+            exit_code=137,
+            reason="Error",
+            after=(t - self.started).total_seconds(),
+        )
 
     def running_at(self, t: datetime) -> bool:
         ended = self.ended

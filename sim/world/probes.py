@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -121,12 +120,6 @@ def run_probes(world: World, pod: Obj, c: ContainerRun, spec: Obj, t: datetime) 
         host=host,
         field_path=field_path,
     )
-    attempt.fate = replace(
-        attempt.fate,
-        kind="exit",
-        exit_code=137,
-        reason="Error",
-        after=(t - attempt.started).total_seconds(),
-    )
+    attempt.kill(t)
     c.liveness_failing_since = None
     return True

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -170,13 +169,7 @@ class World:
         attempt = run.current if run else None
         if attempt is None or not attempt.running_at(t):
             return
-        attempt.fate = replace(
-            attempt.fate,
-            kind="exit",
-            exit_code=137,
-            reason="Error",
-            after=(t - attempt.started).total_seconds(),
-        )
+        attempt.kill(t)
 
     # -- what programs see ------------------------------------------------------------------
 

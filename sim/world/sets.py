@@ -19,13 +19,9 @@ from sim.world.controllers import (
 
 
 class StatefulSetController(Controller):
-    def sync(self, t: datetime) -> bool:
-        changed = False
-        for sts in list(self.world.store.iter(STATEFULSETS)):
-            changed |= self._statefulset(sts, t)
-        return changed
+    kind = STATEFULSETS
 
-    def _statefulset(self, sts: Obj, t: datetime) -> bool:
+    def reconcile(self, sts: Obj, t: datetime) -> bool:
         spec = sts["spec"]
         name, namespace = sts["metadata"]["name"], sts["metadata"]["namespace"]
         desired = spec.get("replicas", 1)
@@ -138,13 +134,9 @@ class StatefulSetController(Controller):
 
 
 class DaemonSetController(Controller):
-    def sync(self, t: datetime) -> bool:
-        changed = False
-        for ds in list(self.world.store.iter(DAEMONSETS)):
-            changed |= self._daemonset(ds, t)
-        return changed
+    kind = DAEMONSETS
 
-    def _daemonset(self, ds: Obj, t: datetime) -> bool:
+    def reconcile(self, ds: Obj, t: datetime) -> bool:
         """One pod per node, pinned to it by node affinity, as the DaemonSet controller does."""
         template = ds["spec"].get("template") or {}
         pods = {p["spec"].get("nodeName") or self._pinned_node(p): p for p in self._pods_of(ds)}

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sim.world.batch import JobController
 from sim.world.controllers import Controller
-from sim.world.deployments import DeploymentController
+from sim.world.deployments import DeploymentController, ReplicaSetController
 from sim.world.sets import DaemonSetController, StatefulSetController
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ class WorkloadControllers:
     def __init__(self, world: World) -> None:
         self.controllers: list[Controller] = [
             DeploymentController(world),
+            ReplicaSetController(world),
             StatefulSetController(world),
             JobController(world),
             DaemonSetController(world),

@@ -222,60 +222,43 @@ class DemoService(Program):
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
+
+        def emit(key: str, since: datetime, until: datetime, spec: Obj, level: str) -> None:
+            """A configured line, at its own cadence, over [since, until)."""
+            for t in ticks(ctx, key, since, until, float(spec["every"])):
+                out.append(
+                    (
+                        t,
+                        _line(
+                            t, self.pattern, ctx, str(spec["msg"]), str(spec.get("level", level))
+                        ),
+                    )
+                )
+
         # Successful requests are only logged while the service is not failing them.
         first_seen = timeline[0][0] if timeline else end
         healthy = [(start, first_seen)] if first_seen > start else []
         healthy += [(a, b) for a, b, seen in spans(timeline, start, end) if "failing" not in seen]
         for i, spec in enumerate(self.config.get("requests") or []):
             for since, until in healthy:
-                for t in ticks(ctx, f"request{i}", since, until, float(spec["every"])):
-                    out.append(
-                        (
-                            t,
-                            _line(
-                                t,
-                                self.pattern,
-                                ctx,
-                                str(spec["msg"]),
-                                str(spec.get("level", "INFO")),
-                            ),
-                        )
-                    )
+                emit(f"request{i}", since, until, spec, "INFO")
         effects = {f"flag:{f['flag']}": f for f in self.flags}
+        error_every = float(self.config.get("error_every", 3.0))
         for since, until, seen in spans(timeline, start, end):
             for key, status in sorted(seen.items()):
                 if key in effects:
                     for n, spec in enumerate(effects[key].get("logs") or []):
-                        for t in ticks(ctx, f"{key}{n}", since, until, float(spec["every"])):
-                            out.append(
-                                (
-                                    t,
-                                    _line(
-                                        t,
-                                        self.pattern,
-                                        ctx,
-                                        str(spec["msg"]),
-                                        str(spec.get("level", "WARN")),
-                                    ),
-                                )
-                            )
+                        emit(f"{key}{n}", since, until, spec, "WARN")
                 elif key.startswith("call:"):
-                    name = key[5:]
+                    name = key.removeprefix("call:")
                     message = self.call_errors.get(name, f"{name} call failed: {{error}}")
-                    every = float(self.config.get("error_every", 3.0))
-                    for t in ticks(ctx, key, since, until, every):
-                        out.append(
-                            (
-                                t,
-                                _line(
-                                    t,
-                                    self.pattern,
-                                    ctx,
-                                    message.replace("{error}", status),
-                                    "ERROR",
-                                ),
-                            )
-                        )
+                    emit(
+                        key,
+                        since,
+                        until,
+                        {"every": error_every, "msg": message.replace("{error}", status)},
+                        "ERROR",
+                    )
         return out
 
 

@@ -85,7 +85,9 @@ def test_series_labels_and_metadata(social_network: Any) -> None:
         **{"match[]": 'kube_pod_status_phase{namespace="test-social-network"}'},
     )["data"]
     assert len(pods) == 27
-    assert "histogram_quantile" not in prom(running, "/api/v1/metadata")["data"]
+    metadata = prom(running, "/api/v1/metadata")["data"]
+    assert metadata["container_cpu_usage_seconds_total"][0]["type"] == "counter"
+    assert metadata["kube_pod_status_phase"][0]["type"] == "gauge"
 
 
 @pytest.mark.parametrize(
