@@ -150,7 +150,7 @@ def serve(
         "kubeconfig": str(running.cluster.kubeconfig),
         "api_url": running.cluster.url,
         "prometheus_url": running.cluster.prometheus_url,
-        "jaeger_url": None,
+        "jaeger_url": running.cluster.jaeger_url,
     }
     if as_json:
         typer.echo(
@@ -162,6 +162,7 @@ def serve(
         typer.echo(f"kubeconfig: {ready['kubeconfig']}")
         typer.echo(f"api:        {ready['api_url']}")
         typer.echo(f"prometheus: {ready['prometheus_url']}")
+        typer.echo(f"jaeger:     {ready['jaeger_url']}")
         typer.echo(f"try:        KUBECONFIG={ready['kubeconfig']} kubectl get pods -A")
         typer.echo("serving until interrupted (Ctrl-C)")
     wait_for_signal()

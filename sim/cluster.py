@@ -23,6 +23,7 @@ from sim.kube.kubeconfig import kubeconfig_document, write_kubeconfig
 from sim.kube.resources import resource_for_kind
 from sim.kube.server import KubeApiServer
 from sim.kube.tls import make_serving_cert
+from sim.telemetry.jaeger import JaegerApi
 from sim.telemetry.metrics import MetricStore
 from sim.telemetry.prometheus import PrometheusApi
 from sim.world.runtime import World
@@ -43,7 +44,10 @@ class SimCluster:
         self.kubeconfig: Path | None = None
         self.url: str | None = None
         self.prometheus_url: str | None = None
-        self.metrics = MetricStore(self.world)
+        self.jaeger_url: str | None = None
+        self.metrics = MetricStore(
+            self.world, {app.namespace: dict(app.traffic) for app in self.apps}
+        )
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -100,13 +104,15 @@ class SimCluster:
         kubeconfig: Path | None = None,
         namespace: str = "default",
         prometheus_port: int = 0,
+        jaeger_port: int = 0,
     ) -> SimCluster:
-        """Serve the Kubernetes API over HTTPS and the Prometheus API over HTTP on 127.0.0.1
-        (port 0 picks a free one), and write the kubeconfig."""
+        """Serve the Kubernetes API over HTTPS, and the Prometheus and Jaeger query APIs over
+        HTTP, on 127.0.0.1 (port 0 picks a free one), and write the kubeconfig."""
         cert = make_serving_cert()
         sites = [
             (KubeApiServer(self.api, self.identities).app(), port, cert.server_context()),
             (PrometheusApi(self.api, self.metrics).app(), prometheus_port, None),
+            (JaegerApi(self.api, self.metrics.traffic).app(), jaeger_port, None),
         ]
         ready = threading.Event()
         failure: list[BaseException] = []
@@ -141,7 +147,7 @@ class SimCluster:
         ready.wait()
         if failure:
             raise failure[0]
-        self.url, self.prometheus_url = urls
+        self.url, self.prometheus_url, self.jaeger_url = urls
         if kubeconfig is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="aoi-sim-")
             kubeconfig = Path(self._tmp.name) / "kubeconfig"

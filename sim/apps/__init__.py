@@ -67,6 +67,8 @@ class App(_Strict):
     name: str
     namespace: str
     service_label: str  # the pod label AIOpsLab's get_logs looks a service up by
+    # Requests per second the load generator sends to each entry service (wrk2 / locust).
+    traffic: dict[str, float] = Field(default_factory=dict)
     defaults: Defaults = Field(default_factory=Defaults)
     images: list[ImageSpec] = Field(default_factory=list)
     workloads: list[Workload]

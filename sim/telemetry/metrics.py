@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from sim.clock import parse_time
 from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
+from sim.telemetry.requests import RequestCounters, request_series
+from sim.telemetry.traffic import TrafficModel
 from sim.world.scheduling import parse_cpu, parse_memory
 
 if TYPE_CHECKING:
@@ -55,9 +57,11 @@ class MetricStore:
     """Every series of the cluster. Counter increments of windows wholly in the past never
     change, so they are cached for the life of the cluster."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, traffic: dict[str, dict[str, float]] | None = None) -> None:
         self.world = world
         self._windows: dict[tuple[str, str, int], float] = {}
+        self.traffic = TrafficModel(world, traffic or {})
+        self.requests = RequestCounters(self)
 
     def families(self) -> list[Family]:
         return FAMILIES
@@ -372,3 +376,20 @@ def _phase(store: MetricStore) -> Iterator[Series]:
 
 def _since(created: datetime, value: float, t: datetime) -> float | None:
     return value if t >= created else None
+
+
+# -- request metrics (sim/telemetry/requests.py) -----------------------------------------------
+
+for _suffix in ("_bucket", "_sum", "_count"):
+    for _protocols, _name, _help in (
+        (("http",), "http_server_request_duration_seconds", "Duration of HTTP server requests."),
+        (("grpc", "thrift"), "rpc_server_duration_seconds", "Duration of inbound RPCs."),
+    ):
+        FAMILIES.append(
+            Family(
+                _name + _suffix,
+                "histogram",
+                _help,
+                partial(request_series, suffix=_suffix, protocols=_protocols),
+            )
+        )

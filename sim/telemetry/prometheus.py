@@ -211,7 +211,12 @@ class PrometheusApi:
             {
                 "status": "success",
                 "data": {
-                    f.name: [{"type": f.kind, "help": f.help, "unit": ""}]
+                    # A histogram's _bucket/_sum/_count series share their base name's entry.
+                    (
+                        re.sub(r"_(bucket|sum|count)$", "", f.name)
+                        if f.kind == "histogram"
+                        else f.name
+                    ): [{"type": f.kind, "help": f.help, "unit": ""}]
                     for f in self.store.families()
                 },
             }

@@ -85,7 +85,7 @@ def test_serve_prints_one_json_line_then_serves(tmp_path: Path) -> None:
         ready = json.loads(process.stdout.readline())
         assert ready["kubeconfig"] == str(kubeconfig)
         assert ready["prometheus_url"].startswith("http://127.0.0.1:")
-        assert ready["jaeger_url"] is None
+        assert ready["jaeger_url"].startswith("http://127.0.0.1:")
         result = subprocess.run(
             ["kubectl", "get", "deploy", "user-service", "--cache-dir", str(tmp_path / "cache")],
             capture_output=True,

@@ -100,6 +100,21 @@ def spans(
             yield max(since, start), min(until, end), seen
 
 
+@dataclass(frozen=True)
+class Telemetry:
+    """How a program shows up in request metrics and traces: the service name its
+    OpenTelemetry SDK reports, the protocol it serves, its operations (each with the
+    observation keys of the calls one request makes), and who each call reaches."""
+
+    service: str
+    protocol: str  # "http" | "grpc" | "thrift"
+    operations: Mapping[str, tuple[str, ...]]
+    callees: Mapping[str, str]  # observation key -> the called service (or peer) name
+    self_ms: float = 3.0  # time spent in the service itself per request
+    extra_ms: float = 0.0  # added by whatever the program is going through (a flag, GC)
+    failing: bool = False  # the service answers errors of its own
+
+
 class Program(ABC):
     """Software in a container. Subclasses model one piece of software faithfully enough
     that its failures look like the real ones in status, events and logs."""
@@ -139,5 +154,19 @@ class Program(ABC):
         (usage in the past is computed from the recorded observations, never live state)."""
         return self.cpu_millicores, self.memory_mib
 
+    def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry | None:
+        """Its identity in request metrics and traces; None for software that is not
+        instrumented (databases, caches, init containers)."""
+        return None
 
-__all__ = ["Attempt", "Fate", "LogLine", "Observation", "Program", "RunContext", "split_address"]
+
+__all__ = [
+    "Attempt",
+    "Fate",
+    "LogLine",
+    "Observation",
+    "Program",
+    "RunContext",
+    "Telemetry",
+    "split_address",
+]

@@ -11,7 +11,15 @@ from datetime import datetime
 
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext, spans, ticks
+from sim.world.software.base import (
+    Observation,
+    Program,
+    RunContext,
+    Telemetry,
+    spans,
+    split_address,
+    ticks,
+)
 from sim.world.software.catalog import ImageEntry
 from sim.world.software.mongodb import mongo_connect
 
@@ -309,6 +317,16 @@ class ThriftService(Program):
         if address is not None:
             seen["mongo"] = mongo_connect(ctx, address, record=False).outcome
         return seen
+
+    def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry:
+        # DeathStarBench names its server spans after the handler: compose_post_server, ...
+        keys = tuple(self.role.calls) + (("mongo",) if self.role.mongo else ())
+        callees = {callee: callee for callee in self.role.calls}
+        address = self._mongo_address(ctx)
+        if address is not None:
+            callees["mongo"] = split_address(address, 27017)[0]
+        operation = self.role.service.removesuffix("-service").replace("-", "_") + "_server"
+        return Telemetry(self.role.service, "thrift", {operation: keys}, callees, self_ms=1.5)
 
     def runtime_log(
         self,

@@ -16,6 +16,7 @@ from sim.world.software.base import (
     Observation,
     Program,
     RunContext,
+    Telemetry,
     spans,
     split_address,
     ticks,
@@ -84,6 +85,22 @@ ROLES: dict[str, Role] = {
         memc_key="ReserveMemcAddress",
     ),
     "user": Role("UserPort", mongo_key="UserMongoAddress", database="user-db", collection="user"),
+}
+# The frontend's HTTP routes and what each calls; every other service serves one gRPC method.
+_ROUTES = {
+    "HTTP GET /hotels": ("srv-search", "srv-profile"),
+    "HTTP GET /recommendations": ("srv-recommendation", "srv-profile"),
+    "HTTP POST /user": ("srv-user",),
+    "HTTP POST /reservation": ("srv-user", "srv-reservation"),
+}
+_METHODS = {
+    "search": "Nearby",
+    "geo": "Nearby",
+    "rate": "GetRates",
+    "profile": "GetProfiles",
+    "recommendation": "GetRecommendations",
+    "user": "CheckUser",
+    "reservation": "MakeReservation",
 }
 # What the frontend's handlers call, for the error lines a failing dependency produces.
 _FRONTEND_CALLS = {
@@ -344,6 +361,17 @@ class HotelService(Program):
             )
             seen["mongo"] = "ok" if session.outcome == "ok" else session.outcome
         return seen
+
+    def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry:
+        callees = {name: name.removeprefix("srv-") for name in self.role.calls}
+        keys = self.role.calls
+        if self.role.mongo_key:
+            callees["mongo"] = split_address(str(self.config.get(self.role.mongo_key)), 27017)[0]
+            keys += ("mongo",)
+        if self.binary == "frontend":
+            return Telemetry("frontend", "http", _ROUTES, callees, self_ms=2.0)
+        method = f"/{self.binary}.{self.binary.capitalize()}/{_METHODS.get(self.binary, 'Call')}"
+        return Telemetry(self.binary, "grpc", {method: keys}, callees, self_ms=1.0)
 
     def runtime_log(
         self,

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from sim.world.lifecycle import Fate
 from sim.world.software import logfmt
-from sim.world.software.base import Observation, Program, RunContext, spans, ticks
+from sim.world.software.base import Observation, Program, RunContext, Telemetry, spans, ticks
 from sim.world.software.catalog import ImageEntry
 from sim.world.software.dsb import THRIFT_PORT, thrift_status
 
@@ -62,6 +62,12 @@ class OpenRestyFrontend(Program):
 
     def observe(self, ctx: RunContext) -> Observation:
         return {callee: thrift_status(ctx, callee) for callee in self.calls}
+
+    def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry:
+        operations = {route[3]: (callee,) for callee, route in self._ROUTES.items()}
+        return Telemetry(
+            "nginx-web-server", "http", operations, {c: c for c in self.calls}, self_ms=1.0
+        )
 
     def runtime_log(
         self,

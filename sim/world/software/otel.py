@@ -21,6 +21,7 @@ from sim.world.software.base import (
     Observation,
     Program,
     RunContext,
+    Telemetry,
     spans,
     split_address,
     ticks,
@@ -213,6 +214,26 @@ class DemoService(Program):
                 minutes = (ctx.at - attempt.started).total_seconds() / 60
                 memory = int(memory + growth * minutes)
         return cpu, memory
+
+    def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry | None:
+        if not self.ports or self.config.get("instrumented") is False:
+            return None  # queue consumers and Kafka itself serve no requests
+        service = ctx.env("OTEL_SERVICE_NAME") or str(ctx.container["name"])
+        calls = {f"call:{name}": name for name in self.calls}
+        declared = self.config.get("operations") or {
+            str(self.config.get("operation", f"{service}/request")): list(self.calls)
+        }
+        operations = {op: tuple(f"call:{c}" for c in names) for op, names in declared.items()}
+        active = [f for f in self.flags if f"flag:{f['flag']}" in seen]
+        return Telemetry(
+            service,
+            str(self.config.get("protocol", "grpc")),
+            operations,
+            calls,
+            self_ms=float(self.config.get("latency_ms", 3.0)),
+            extra_ms=sum(float(f.get("latency_ms", 0)) for f in active),
+            failing=any(f.get("fails_with") for f in active),
+        )
 
     def runtime_log(
         self,
