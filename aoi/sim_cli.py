@@ -125,6 +125,34 @@ def validate(files: list[Path] = typer.Argument(..., help="Scenario YAML files."
 
 
 @app.command()
+def alert(
+    name: str = typer.Argument(..., help="Scenario id, AIOpsLab problem id or YAML path."),
+    fmt: str = typer.Option(
+        "webhook", "--format", help="webhook: Alertmanager's webhook v4 body; slack: its message."
+    ),
+    channel: str = typer.Option("#incidents", help="Channel named in the Slack message."),
+) -> None:
+    """Print the alert the scenario's fault would fire, as Alertmanager would send it."""
+    from sim.session import start_scenario
+    from sim.telemetry.alertmanager import slack
+
+    if fmt not in ("webhook", "slack"):
+        fail(f"unknown format {fmt!r}; use webhook or slack", 2)
+    scenario = resolve(name)
+    try:
+        running = start_scenario(scenario, serve=False)
+    except FaultError as exc:
+        fail(f"cannot inject the scenario's faults: {exc}", 1)
+    try:
+        payload = running.alert_payload()
+    finally:
+        running.stop()
+    if payload is None:
+        fail(f"no alert fires in {scenario.id}: its symptoms trip none of the alerting rules", 1)
+    typer.echo(json.dumps(payload if fmt == "webhook" else slack(payload, channel), indent=2))
+
+
+@app.command()
 def serve(
     scenario_name: str = typer.Option(
         ..., "--scenario", "-s", help="Scenario id, AIOpsLab problem id or YAML."

@@ -14,6 +14,8 @@ from sim.cluster import SimCluster
 from sim.faults import inject
 from sim.scenario import Scenario, TaskType
 from sim.scoring import Score, score
+from sim.telemetry.alertmanager import groups, webhook
+from sim.telemetry.alerts import Alert, evaluate
 
 
 @dataclass
@@ -25,6 +27,16 @@ class RunningScenario:
 
     def score(self, task: TaskType, submission: Any) -> Score:
         return score(self.cluster, self.scenario, self.namespace, task, submission)
+
+    def alerts(self) -> list[Alert]:
+        """The alerting rules' pending and firing alerts now."""
+        with self.cluster.api.lock:
+            return evaluate(self.cluster.metrics, self.cluster.world.now)
+
+    def alert_payload(self) -> dict[str, Any] | None:
+        """The Alertmanager webhook (v4) body of the most severe firing group, if any."""
+        firing = groups(self.alerts())
+        return webhook(firing[0]) if firing else None
 
     def stop(self) -> None:
         self.cluster.stop()

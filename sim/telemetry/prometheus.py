@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sim.clock import parse_time
 from sim.kube.api import ResourceApi
+from sim.telemetry.alerts import api_alert, default_rules, evaluate
 from sim.telemetry.metrics import MetricStore
 from sim.telemetry.promql import (
     Evaluator,
@@ -100,6 +101,8 @@ class PrometheusApi:
         ):
             app.router.add_route("GET", path, handler)
             app.router.add_route("POST", path, handler)
+        app.router.add_get("/api/v1/alerts", self.alerts)
+        app.router.add_get("/api/v1/rules", self.rules)
         app.router.add_get("/api/v1/status/buildinfo", self.buildinfo)
         app.router.add_get("/-/ready", self.ready)
         app.router.add_get("/-/healthy", self.ready)
@@ -221,6 +224,45 @@ class PrometheusApi:
                 },
             }
         )
+
+    async def alerts(self, request: web.Request) -> web.Response:
+        with self.api.lock:
+            active = evaluate(self.store, self._now())
+        return web.json_response(
+            {"status": "success", "data": {"alerts": [api_alert(a) for a in active]}}
+        )
+
+    async def rules(self, request: web.Request) -> web.Response:
+        with self.api.lock:
+            now = self._now()
+            active = evaluate(self.store, now)
+        groups = []
+        for group in default_rules().groups:
+            rules = []
+            for rule in group.rules:
+                mine = [a for a in active if a.rule is rule]
+                state = (
+                    "firing"
+                    if any(a.state == "firing" for a in mine)
+                    else ("pending" if mine else "inactive")
+                )
+                rules.append(
+                    {
+                        "name": rule.alert,
+                        "query": rule.expr,
+                        "duration": rule.hold.total_seconds(),
+                        "labels": rule.labels,
+                        "annotations": rule.annotations,
+                        "alerts": [api_alert(a) for a in mine],
+                        "health": "ok",
+                        "type": "alerting",
+                        "state": state,
+                    }
+                )
+            groups.append(
+                {"name": group.name, "file": "rules.yaml", "rules": rules, "interval": 15}
+            )
+        return web.json_response({"status": "success", "data": {"groups": groups}})
 
     async def buildinfo(self, request: web.Request) -> web.Response:
         return web.json_response(

@@ -107,3 +107,16 @@ def test_demo_runs_end_to_end() -> None:
     assert "kube-system" in result.stdout
     assert "is forbidden" in result.stdout
     assert "AIOpsLab success: True; verified: True" in result.stdout
+
+
+def test_alert_prints_the_webhook_or_the_slack_message() -> None:
+    result = runner.invoke(
+        app, ["sim", "alert", "k8s_target_port-misconfig-1", "--format", "slack"]
+    )
+    assert result.exit_code == 0, result.output
+    message = json.loads(result.output)
+    assert message["attachments"][0]["title"].startswith("[FIRING:1] ServiceHighErrorRate")
+    quiet = runner.invoke(app, ["sim", "alert", "noop_detection_social_network-1"])
+    assert quiet.exit_code == 1 and "no alert fires" in quiet.output
+    bad = runner.invoke(app, ["sim", "alert", "noop_detection_social_network-1", "--format", "x"])
+    assert bad.exit_code == 2 and "unknown format" in bad.output
