@@ -173,6 +173,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "chaos-mesh.org", "v1alpha1", "NetworkChaos", "networkchaos", "networkchaos", True
     ),
+    ResourceType("chaos-mesh.org", "v1alpha1", "DNSChaos", "dnschaos", "dnschaos", True),
     # metrics.k8s.io/v1beta1 (kubectl top)
     ResourceType(
         "metrics.k8s.io",

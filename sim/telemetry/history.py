@@ -69,6 +69,9 @@ class Container:
                 return attempt if attempt.running_at(t) else None
         return None
 
+    def evicted(self, t: datetime) -> bool:
+        return self.pod_run.evicted is not None and self.pod_run.evicted[0] <= t
+
     def restarts(self, t: datetime) -> int:
         return max(sum(1 for a in self.run.attempts if a.started <= t) - 1, 0)
 
@@ -81,8 +84,9 @@ class Container:
         return attempt is not None and attempt.ready_at is not None and attempt.ready_at <= t
 
     def waiting_reason(self, t: datetime) -> str | None:
-        """Why the container is not running at `t` (None when it runs or the pod is gone)."""
-        if not self.alive(t) or self.attempt(t) is not None:
+        """Why the container is not running at `t` (None when it runs, the pod is gone, or
+        the pod was evicted: then it is terminated for good)."""
+        if not self.alive(t) or self.attempt(t) is not None or self.evicted(t):
             return None
         if (
             self.run.blocked is not None

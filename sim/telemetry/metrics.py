@@ -332,6 +332,8 @@ def _limits(store: MetricStore) -> Iterator[Series]:
 
 
 def _pod_phase(group: list[Container], t: datetime) -> str:
+    if group[0].evicted(t):
+        return "Failed"
     policy = group[0].pod["spec"].get("restartPolicy", "Always")
     if not any(c.run.attempts and c.run.attempts[0].started <= t for c in group):
         return "Pending"

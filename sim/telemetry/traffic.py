@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 ENDPOINTS = resource_for_kind("Endpoints")
 PODS = resource_for_kind("Pod")
+NODES = resource_for_kind("Node")
 TIMEOUT_MS = 5000.0  # the clients' call deadline
 PEER_MS = 1.5  # a database or cache answering
 # Status codes per protocol, as OpenTelemetry's instrumentation records them.
@@ -147,17 +148,22 @@ class TrafficModel:
 
     def _build(self, namespace: str, at: datetime) -> Snapshot:
         instances = []
+        demand: dict[str, float] = defaultdict(float)  # node -> millicores wanted
+        mine = []
         for c in containers(self.world):
-            if c.pod["metadata"]["namespace"] != namespace:
-                continue
             found = c.context(at)
             if found is None:
                 continue
-            program, ctx, seen = found
+            demand[c.pod_run.node] += found[0].usage(found[1], found[2])[0]
+            if c.pod["metadata"]["namespace"] == namespace:
+                mine.append((c, *found))
+        for c, program, ctx, seen in mine:
             telemetry = program.telemetry(ctx, seen)
             if telemetry is None:
                 continue
-            slowdown = _slowdown(c, program, ctx, seen)
+            slowdown = _slowdown(c, program, ctx, seen) * self._contention(
+                c.pod_run.node, demand[c.pod_run.node]
+            )
             instances.append(Instance(c, telemetry, seen, c.ready(at), slowdown))
         snap = Snapshot(namespace, at, instances)
         order = _topological([inst.telemetry for inst in instances])
@@ -167,6 +173,15 @@ class TrafficModel:
                 for op in snap.instances[index].telemetry.operations:
                     snap.results[(index, op)] = self._result(snap, index, op)
         return snap
+
+    def _contention(self, node: str, millicores: float) -> float:
+        """Run-queue delay on a node whose CPUs are nearly all wanted: every request on it
+        waits for a core, whatever its own quota (the noisy-neighbour effect)."""
+        found = self.world.store.peek(NODES, None, node)
+        capacity = parse_cpu(((found or {}).get("status") or {}).get("capacity", {}).get("cpu"))
+        if not capacity:
+            return 1.0
+        return 1.0 + max(millicores / capacity - 0.85, 0.0) * 20
 
     def _flow(self, snap: Snapshot, order: list[str]) -> None:
         incoming: dict[str, float] = defaultdict(float)

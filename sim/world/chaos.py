@@ -5,6 +5,7 @@ and recover early when the experiment object is deleted."""
 from __future__ import annotations
 
 import copy
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ Obj = dict[str, Any]
 PODS = resource_for_kind("Pod")
 POD_CHAOS = resource_for_kind("PodChaos")
 NETWORK_CHAOS = resource_for_kind("NetworkChaos")
+DNS_CHAOS = resource_for_kind("DNSChaos")
 PAUSE_IMAGE = "gcr.io/google-containers/pause:latest"
 ORIGINAL_IMAGE = "chaos-mesh.org/original-image-"
 
@@ -61,7 +63,7 @@ class ChaosController:
     def sync(self, t: datetime) -> bool:
         changed = False
         live = set()
-        for rt in (POD_CHAOS, NETWORK_CHAOS):
+        for rt in (POD_CHAOS, NETWORK_CHAOS, DNS_CHAOS):
             for obj in list(self.world.store.iter(rt)):
                 uid = obj["metadata"]["uid"]
                 live.add(uid)
@@ -181,6 +183,23 @@ class ChaosController:
             rt, {**obj, "status": status}, check_version=False, copy_result=False
         )
         return True
+
+    def dns_fails(self, source: Obj, names: tuple[str, ...], t: datetime) -> bool:
+        """Whether a DNSChaos `error` experiment on `source` answers SERVFAIL for any of
+        the names a lookup tries (short, namespaced, fully qualified)."""
+        for experiment in self.experiments.values():
+            if experiment.kind != "DNSChaos" or experiment.action != "error":
+                continue
+            if experiment.started > t or (experiment.ends and experiment.ends <= t):
+                continue
+            if experiment.recovered and experiment.ends is None:
+                continue
+            if source["metadata"]["name"] not in {name for _, name in experiment.targets}:
+                continue
+            patterns = experiment.spec.get("patterns") or ["*"]
+            if any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
+                return True
+        return False
 
     def network_effect(self, source: Obj, target: Obj, t: datetime) -> NetworkEffect:
         loss = delay = 0.0

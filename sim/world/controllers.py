@@ -91,6 +91,15 @@ class Controller:
     def _pods_of(self, owner: Obj) -> list[Obj]:
         return self.world.pods_of(owner["metadata"]["uid"])
 
+    def _active_pods_of(self, owner: Obj) -> list[Obj]:
+        """Pods that still count as replicas: not Failed or Succeeded (an evicted pod stays
+        behind, Failed, and its ReplicaSet replaces it)."""
+        return [
+            p
+            for p in self._pods_of(owner)
+            if (p.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
+        ]
+
     def _write(self, rt: Any, obj: Obj) -> bool:
         current = self.world.store.peek(
             rt, obj["metadata"].get("namespace"), obj["metadata"]["name"]

@@ -115,7 +115,7 @@ class DeploymentController(Controller):
         return True
 
     def _available(self, rs: Obj, t: datetime) -> int:
-        return sum(1 for p in self._pods_of(rs) if self.world.pod_ready(p))
+        return sum(1 for p in self._active_pods_of(rs) if self.world.pod_ready(p))
 
     def _rollout(self, d: Obj, new_rs: Obj, old: list[Obj], desired: int, t: datetime) -> bool:
         strategy = d["spec"].get("strategy") or {}
@@ -124,7 +124,7 @@ class DeploymentController(Controller):
         if strategy.get("type") == "Recreate":
             for rs in active_old:
                 changed |= self._scale_rs(d, rs, 0, t)
-            if not any(self._pods_of(rs) for rs in old):
+            if not any(self._active_pods_of(rs) for rs in old):
                 changed |= self._scale_rs(d, new_rs, desired, t)
             return changed
         rolling = strategy.get("rollingUpdate") or {}
@@ -175,9 +175,11 @@ class DeploymentController(Controller):
         spec = d["spec"]
         desired = spec.get("replicas", 1)
         pods = [
-            p for rs in owned + ([new_rs] if new_rs not in owned else []) for p in self._pods_of(rs)
+            p
+            for rs in owned + ([new_rs] if new_rs not in owned else [])
+            for p in self._active_pods_of(rs)
         ]
-        new_pods = self._pods_of(new_rs)
+        new_pods = self._active_pods_of(new_rs)
         ready = sum(1 for p in pods if self.world.pod_ready(p))
         status: Obj = {
             "observedGeneration": d["metadata"].get("generation", 1),
@@ -255,7 +257,7 @@ class ReplicaSetController(Controller):
 
     def reconcile(self, rs: Obj, t: datetime) -> bool:
         desired = rs["spec"].get("replicas", 1)
-        pods = self._pods_of(rs)
+        pods = self._active_pods_of(rs)
         changed = False
         if len(pods) < desired:
             for _ in range(desired - len(pods)):
@@ -284,7 +286,7 @@ class ReplicaSetController(Controller):
                     "replicaset-controller",
                 )
             changed = True
-        pods = self._pods_of(rs)
+        pods = self._active_pods_of(rs)
         ready = sum(1 for p in pods if self.world.pod_ready(p))
         status = {
             "replicas": len(pods),

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Attempt, ContainerRun, Fate
+from sim.world.oom import oom_on_start, oom_while_running
 from sim.world.pods import PodRun, pod_status
 from sim.world.probes import run_probes
 from sim.world.probes import wake_times as probe_wake_times
 from sim.world.software.base import RunContext
+from sim.world.software.envcheck import env_crash
 
 if TYPE_CHECKING:
     from sim.world.runtime import World
@@ -103,6 +105,8 @@ class Kubelet:
         raise KeyError(name)
 
     def _step(self, pod: Obj, run: PodRun, t: datetime) -> bool:
+        if run.evicted is not None:
+            return False  # an evicted pod's containers are stopped for good
         changed = False
         policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
         for index, c in enumerate(run.runs()):
@@ -146,7 +150,7 @@ class Kubelet:
         if program is None:
             return False
         ctx = RunContext(self.world, pod, spec, t, attempt, attempt.restart)
-        new = program.poll(ctx)
+        new = program.poll(ctx) or oom_while_running(program, ctx, spec)
         if new is None:
             return False
         if new.kind == "exit":
@@ -245,6 +249,10 @@ class Kubelet:
         program = self.world.catalog.program_for(spec)
         ctx = RunContext(self.world, pod, spec, at, None, restart)
         fate = program.start(ctx) if program is not None else self.world.catalog.exec_error(spec)
+        if program is not None and fate.kind != "blocked":
+            fate = env_crash(entry, ctx) or fate
+        if program is not None and fate.kind == "run":
+            fate = oom_on_start(program, ctx, spec, fate)
         if fate.kind == "blocked":
             c.blocked, c.blocked_since = fate, at
             c.blocked_tries += 1
@@ -329,6 +337,25 @@ class Kubelet:
         for c in run.main:
             if c.current is not None and c.current.running_at(t):
                 self._emit(pod, c, "Killing", f"Stopping container {c.name}", t)
+
+    def evict(self, run: PodRun, message: str, t: datetime) -> None:
+        """Stop every container of the pod for good; it stays behind as Failed/Evicted."""
+        run.evicted = (t, message)
+        for c in run.runs():
+            c.next_start = None
+            if c.current is not None and c.current.running_at(t):
+                self._emit(run.pod, c, "Killing", f"Stopping container {c.name}", t)
+                c.current.kill(t)
+                c.exit_handled = True
+        self.world.events.emit(
+            run.pod,
+            "Evicted",
+            message,
+            t,
+            type_="Warning",
+            component="kubelet",
+            host=run.node,
+        )
 
     def container_run(self, pod: Obj, name: str) -> ContainerRun | None:
         run = self.pods.get(pod["metadata"]["uid"])

@@ -52,6 +52,9 @@ def _split_host(host: str, default_namespace: str) -> tuple[str, str]:
 def connect(world: World, source: Obj, host: str, port: int, at: datetime) -> Connection:
     """Resolve and connect as a client in `source` (a pod) would, at time `at`."""
     name, namespace = _split_host(host, source["metadata"]["namespace"])
+    names = (name, f"{name}.{namespace}", f"{name}.{namespace}.{CLUSTER_DOMAIN}")
+    if world.chaos.dns_fails(source, names, at):
+        return Connection(host, port, "dns")
     service = world.store.peek(SERVICES, namespace, name)
     if service is None:
         return Connection(host, port, "dns")

@@ -25,6 +25,7 @@ class PodRun:
     pod: Obj  # the pod as last seen, kept for telemetry after it is gone
     transitions: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     deleted: datetime | None = None
+    evicted: tuple[datetime, str] | None = None  # when, and the kubelet's message
 
     def runs(self) -> list[ContainerRun]:
         return self.init + self.main
@@ -86,6 +87,8 @@ def pod_status(node_ip: str, pod: Obj, run: PodRun, t: datetime) -> Obj:
         _condition(run, "ContainersReady", ready, run.started, t),
         _condition(run, "PodScheduled", True, run.started, t),
     ]
+    if run.evicted is not None:
+        phase = "Failed"
     status: Obj = {
         "phase": phase,
         "conditions": conditions,
@@ -99,6 +102,8 @@ def pod_status(node_ip: str, pod: Obj, run: PodRun, t: datetime) -> Obj:
     }
     if init_statuses:
         status["initContainerStatuses"] = init_statuses
+    if run.evicted is not None:
+        status |= {"reason": "Evicted", "message": run.evicted[1]}
     return {k: v for k, v in status.items() if v is not None}
 
 

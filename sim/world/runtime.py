@@ -27,6 +27,7 @@ from sim.world.kubelet import Kubelet
 from sim.world.mongo import MongoData
 from sim.world.mounts import Mounts
 from sim.world.network import Connection, NetworkEffect, connect
+from sim.world.pressure import NodePressure
 from sim.world.scheduling import Scheduler, pod_requests
 from sim.world.services import EndpointsController, GarbageCollector
 from sim.world.software.base import Observation, Program, RunContext
@@ -63,6 +64,7 @@ class World:
         self.endpoints = EndpointsController(self)
         self.gc = GarbageCollector(self)
         self.chaos = ChaosController(self)
+        self.pressure = NodePressure(self)
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._ips: dict[str, set[str]] = {}
@@ -98,6 +100,7 @@ class World:
             + self.scheduler.wake_times()
             + self.chaos.wake_times()
             + self.workloads.wake_times()
+            + self.pressure.wake_times()
         )
 
     def _reconcile(self) -> None:
@@ -109,6 +112,7 @@ class World:
             changed |= self.scheduler.sync(t)
             changed |= self.chaos.sync(t)
             changed |= self.kubelet.sync(t)
+            changed |= self.pressure.sync(t)
             changed |= self.endpoints.sync(t)
             if not changed:
                 break

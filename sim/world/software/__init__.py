@@ -12,6 +12,7 @@ from sim.world.software.hotel import hotel_factory
 from sim.world.software.mongoshell import mongod_factory
 from sim.world.software.openresty import openresty_factory
 from sim.world.software.otel import busybox_factory, demo_factory, flagd_factory
+from sim.world.software.stress import stress_factory
 
 if TYPE_CHECKING:
     from sim.apps import App
@@ -27,11 +28,16 @@ FACTORIES: dict[str, ProgramFactory] = {
     "otel-demo": demo_factory,
     "flagd": flagd_factory,
     "busybox": busybox_factory,
+    "stress": stress_factory,
 }
 
 BASE_IMAGES = (
     ImageEntry(
         "gcr.io/google-containers/pause:latest", "pause", size_bytes=300_000, pull_seconds=1.0
+    ),
+    # Not part of any app: what people run next to them (batch jobs, benchmarks).
+    ImageEntry(
+        "ghcr.io/colinianking/stress-ng:latest", "stress", size_bytes=9_000_000, pull_seconds=2.0
     ),
 )
 

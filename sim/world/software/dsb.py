@@ -199,6 +199,26 @@ def thrift_status(ctx: RunContext, service: str, depth: int = 0) -> str:
     return "ok" if inner == "ok" else f"upstream:{inner}"
 
 
+def _config_problem(text: str, service: str) -> tuple[str, str] | None:
+    """What nlohmann::json throws reading service-config.json, if anything: a syntax error,
+    or the service's own port of the wrong type."""
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        last = text[max(exc.pos - 10, 0) : exc.pos + 1].replace("\n", " ")
+        return (
+            "parse_error",
+            f"[json.exception.parse_error.101] parse error at line {exc.lineno}, column "
+            f"{exc.colno}: syntax error while parsing value - invalid literal; last read: "
+            f"'{last}'",
+        )
+    port = (config.get(service) or {}).get("port") if isinstance(config, dict) else None
+    if port is not None and not isinstance(port, int):
+        kind = "string" if isinstance(port, str) else type(port).__name__
+        return "type_error", f"[json.exception.type_error.302] type must be number, but is {kind}"
+    return None
+
+
 def _socket_error(kind: str, service: str) -> str:
     if kind == "dns":
         return (
@@ -249,6 +269,24 @@ class ThriftService(Program):
                             "Cannot open service-config.json",
                         ),
                     ),
+                ),
+            )
+        problem = _config_problem(ctx.file(CONFIG) or "", self.role.service)
+        if problem is not None:
+            # nlohmann::json throws; nothing catches it, so the process aborts (SIGABRT).
+            kind, what = problem
+            return Fate(
+                "exit",
+                after=0.02,
+                exit_code=134,
+                reason="Error",
+                startup=(
+                    LogLine(
+                        0.01,
+                        "terminate called after throwing an instance of "
+                        f"'nlohmann::detail::{kind}'",
+                    ),
+                    LogLine(0.01, f"  what():  {what}"),
                 ),
             )
         lines = []

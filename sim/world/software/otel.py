@@ -322,6 +322,9 @@ class BusyBox(Program):
         echo = re.search(r"echo ([^;]+);", script)
         self.waiting_message = echo.group(1).strip() if echo else ""
         self.copies = re.findall(r"cp (\S+) (\S+)", script)
+        code = re.search(r"exit (\d+)\s*;?\s*$", script)
+        self.exit_code = int(code.group(1)) if code else 0
+        self.echoes = [m.strip("'\"") for m in re.findall(r"echo ('[^']*'|\"[^\"]*\")", script)]
 
     def start(self, ctx: RunContext) -> Fate:
         if self.wait_for is None:
@@ -345,6 +348,12 @@ class BusyBox(Program):
             ctx.world.mounts.write(ctx.pod, ctx.container, target, content)
             if "cat " in self.script:
                 lines += [LogLine(0.05, text) for text in content.splitlines()]
+        if self.wait_for is None:
+            lines += [LogLine(0.05, text) for text in self.echoes]
+        if self.exit_code:
+            return Fate(
+                "exit", after=after, exit_code=self.exit_code, reason="Error", startup=tuple(lines)
+            )
         return Fate("exit", after=after, exit_code=0, reason="Completed", startup=tuple(lines))
 
     def poll(self, ctx: RunContext) -> Fate | None:
