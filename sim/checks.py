@@ -291,3 +291,7 @@ def _serves(cluster: SimCluster, namespace: str, p: ServesParams) -> CheckResult
                     "serves_port", True, f"{pod['metadata']['name']} serves :{p.port}"
                 )
     return CheckResult("serves_port", False, f"no pod of {p.deployment} serves :{p.port}")
+
+
+# The checks for everyday faults register themselves on import.
+from sim import health_checks  # noqa: E402, F401

@@ -34,9 +34,13 @@ class RunningScenario:
             return evaluate(self.cluster.metrics, self.cluster.world.now)
 
     def alert_payload(self) -> dict[str, Any] | None:
-        """The Alertmanager webhook (v4) body of the most severe firing group, if any."""
+        """The Alertmanager webhook (v4) body of the group that pages for this scenario: the
+        most severe firing group about the app, else the loudest elsewhere (the noise an
+        on-call engineer is paged by when the app itself is fine), else None."""
         firing = groups(self.alerts())
-        return webhook(firing[0]) if firing else None
+        mine = [g for g in firing if g[0].labels.get("namespace") == self.namespace]
+        chosen = (mine or firing)[:1]
+        return webhook(chosen[0]) if chosen else None
 
     def stop(self) -> None:
         self.cluster.stop()

@@ -170,6 +170,7 @@ class ImageParams(Params):
     deployment: str
     container: str
     image: str
+    recreate: bool = False  # strategy Recreate: every pod replaced at once (an outage)
 
 
 @PRIMITIVES.register(
@@ -183,6 +184,8 @@ def _set_image(cluster: SimCluster, namespace: str, p: ImageParams) -> None:
             break
     else:
         raise FaultError(f"deployment {p.deployment} has no container {p.container}")
+    if p.recreate:
+        deployment["spec"]["strategy"] = {"type": "Recreate"}
     cluster.api.update(Target.of("Deployment", namespace, p.deployment), deployment)
 
 

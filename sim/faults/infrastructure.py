@@ -72,7 +72,9 @@ def _hog(cluster: SimCluster, namespace: str, p: HogParams) -> None:
         if p.memory and "memory" in p.requests:
             # Requests equal to limits: Guaranteed, so the kubelet evicts others first.
             container["resources"]["limits"] = dict(p.requests)
-    spec = {"nodeSelector": {"kubernetes.io/hostname": node}, "containers": [container]}
+    spec: Obj = {"nodeSelector": {"kubernetes.io/hostname": node}, "containers": [container]}
+    if p.namespace == "kube-system":
+        spec["priorityClassName"] = "system-node-critical"  # a node agent
     cluster.api.create(
         Target.of("Deployment", p.namespace),
         deployment(p.name, p.namespace, spec, {"app": p.name}),

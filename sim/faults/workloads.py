@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from sim.faults import PRIMITIVES, FaultError, _get, rollout_restart
+from sim.faults import PRIMITIVES, FaultError, _get, delete_pods, rollout_restart
 from sim.kube.api import Target
 from sim.registry import Params
 
@@ -23,6 +23,9 @@ class ContainerParams(Params):
     workload: str
     container: str | None = None  # default: the first container
     kind: Literal["Deployment", "StatefulSet", "DaemonSet"] = "Deployment"
+    # Replace all pods at once (strategy Recreate, as singletons often use) instead of a
+    # rolling update that keeps the old pod serving while the new one fails.
+    recreate: bool = False
 
 
 def edit_container(
@@ -36,6 +39,8 @@ def edit_container(
     if chosen is None:
         raise FaultError(f"{p.kind} {p.workload} has no container {p.container}")
     change(chosen)
+    if p.recreate and p.kind == "Deployment":
+        workload["spec"]["strategy"] = {"type": "Recreate"}
     cluster.api.update(Target.of(p.kind, namespace, p.workload), workload)
 
 
@@ -99,6 +104,9 @@ class ConfigMapParams(Params):
     find: str
     replace: str
     restart: list[str] = Field(default_factory=list)  # restarted to pick the change up
+    # rollout: `kubectl rollout restart` (old pods serve until new ones are ready);
+    # delete: the pods deleted so they come back with the new file (an outage if it is bad).
+    restart_by: Literal["rollout", "delete"] = "rollout"
 
 
 @PRIMITIVES.register(
@@ -114,6 +122,9 @@ def _configmap_value(cluster: SimCluster, namespace: str, p: ConfigMapParams) ->
         raise FaultError(f"ConfigMap {p.configmap} key {p.key} does not contain {p.find!r}")
     configmap["data"][p.key] = text.replace(p.find, p.replace, 1)
     cluster.api.update(Target.of("ConfigMap", namespace, p.configmap), configmap)
+    if p.restart_by == "delete":
+        delete_pods(cluster, namespace, p.restart)
+        return
     for deployment in p.restart:
         rollout_restart(cluster, namespace, deployment)
 

@@ -81,7 +81,12 @@ class Container:
 
     def ready(self, t: datetime) -> bool:
         attempt = self.attempt(t)
-        return attempt is not None and attempt.ready_at is not None and attempt.ready_at <= t
+        return (
+            attempt is not None
+            and attempt.ready_at is not None
+            and attempt.ready_at <= t
+            and self.run.probe_ready_at(t)
+        )
 
     def waiting_reason(self, t: datetime) -> str | None:
         """Why the container is not running at `t` (None when it runs, the pod is gone, or

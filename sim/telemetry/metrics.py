@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sim.clock import parse_time
+from sim.telemetry.deployments import deployment_series
 from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
 from sim.telemetry.requests import RequestCounters, request_series
 from sim.telemetry.traffic import TrafficModel
@@ -395,3 +396,18 @@ for _suffix in ("_bucket", "_sum", "_count"):
                 partial(request_series, suffix=_suffix, protocols=_protocols),
             )
         )
+
+FAMILIES += [
+    Family(
+        "kube_deployment_spec_replicas",
+        "gauge",
+        "Number of desired pods for a deployment.",
+        partial(deployment_series, name="kube_deployment_spec_replicas"),
+    ),
+    Family(
+        "kube_deployment_status_replicas_available",
+        "gauge",
+        "The number of available replicas per deployment.",
+        partial(deployment_series, name="kube_deployment_status_replicas_available"),
+    ),
+]

@@ -124,7 +124,7 @@ class _Walk:
         span = Span(self._id(), parent, telemetry.service, inst.pod["metadata"]["name"], op, 0, 0)
         span.start_us = start_us
         self.trace.spans.append(span)
-        own = telemetry.self_ms * inst.slowdown + (inst.slowdown - 1) * 10 + telemetry.extra_ms
+        own = inst.own_ms
         cursor = start_us + int(own * 1000 * _jitter(self.rng) / 2)
         for key, callee, kind in self.snap.calls(index, op):
             if callee not in path:  # services calling each other back do so in other methods

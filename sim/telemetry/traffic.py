@@ -79,6 +79,13 @@ class Instance:
     def service(self) -> str:
         return self.telemetry.service
 
+    @property
+    def own_ms(self) -> float:
+        """Time a request spends in the service itself. A throttled or starved container
+        also waits out part of each 100 ms CFS period."""
+        stall = (self.slowdown - 1) * 40
+        return self.telemetry.self_ms * self.slowdown + stall + self.telemetry.extra_ms
+
 
 @dataclass(frozen=True)
 class Result:
@@ -209,9 +216,7 @@ class TrafficModel:
     def _result(self, snap: Snapshot, index: int, op: str) -> Result:
         inst = snap.instances[index]
         telemetry = inst.telemetry
-        # A throttled container also stalls for part of each 100 ms CFS period.
-        stall = (inst.slowdown - 1) * 10
-        latency = telemetry.self_ms * inst.slowdown + stall + telemetry.extra_ms
+        latency = inst.own_ms
         for key, callee, kind in snap.calls(index, op):
             if kind == "timeout":
                 latency += TIMEOUT_MS

@@ -105,6 +105,17 @@ class ContainerRun:
     liveness_failing_since: datetime | None = None
     liveness_kill_after: float = 20.0
     readiness_due: datetime | None = None
+    liveness_due: datetime | None = None
+    # When the readiness probe's verdict changed, for telemetry about the past.
+    probe_history: list[tuple[datetime, bool]] = field(default_factory=list)
+
+    def probe_ready_at(self, t: datetime) -> bool:
+        verdict = True
+        for since, ready in self.probe_history:
+            if since > t:
+                break
+            verdict = ready
+        return verdict
 
     @property
     def current(self) -> Attempt | None:

@@ -25,7 +25,7 @@ THRESHOLD_MIB = 100
 MONITOR = timedelta(seconds=10)
 TRANSITION = timedelta(minutes=5)
 TAINT = {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"}
-PROTECTED = ("kube-system",)
+PROTECTED = ("kube-system",)  # node-critical agents: evicted last (here: never)
 
 
 @dataclass

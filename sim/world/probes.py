@@ -47,7 +47,7 @@ def _passes(
 
 def wake_times(c: ContainerRun) -> list[datetime]:
     """When a readiness probe first runs, and when a failing liveness probe kills."""
-    out = [c.readiness_due] if c.readiness_due is not None else []
+    out = [t for t in (c.readiness_due, c.liveness_due) if t is not None]
     if c.liveness_failing_since is not None:
         out.append(c.liveness_failing_since + timedelta(seconds=c.liveness_kill_after))
     return out
@@ -59,6 +59,7 @@ def run_probes(world: World, pod: Obj, c: ContainerRun, spec: Obj, t: datetime) 
     attempt = c.current
     if attempt is None or not attempt.running_at(t):
         c.readiness_failing_since = c.liveness_failing_since = None
+        c.readiness_due = c.liveness_due = None
         return False
     host = pod["spec"].get("nodeName")
     field_path = f"spec.containers{{{c.name}}}"
@@ -88,12 +89,15 @@ def run_probes(world: World, pod: Obj, c: ContainerRun, spec: Obj, t: datetime) 
             c.readiness_failing_since = None
         if (due and ok) != c.probe_ready:
             c.probe_ready, changed = due and ok, True
+            c.probe_history.append((t, c.probe_ready))
     liveness = spec.get("livenessProbe")
     if not liveness:
         return changed
     delay, period, threshold = _timing(liveness)
     ok, message = _passes(world, pod, spec, liveness, attempt, t)
-    if ok or t < attempt.started + timedelta(seconds=delay):
+    first_run = attempt.started + timedelta(seconds=delay)
+    c.liveness_due = first_run if t < first_run else None
+    if ok or t < first_run:
         c.liveness_failing_since = None
         return changed
     c.liveness_failing_since = c.liveness_failing_since or t

@@ -1,0 +1,204 @@
+"""The everyday fault catalogue: every scenario shows its fault and pages for it, and for
+every primitive the right fix heals the app while a plausible wrong one does not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sim.faults import PRIMITIVES
+from sim.scenario import bundled_scenarios
+from tests.conftest import Kubectl
+
+Fix = Callable[[Kubectl], None]
+EVERYDAY = sorted(k for k, v in bundled_scenarios().items() if "everyday" in v.tags)
+
+
+def test_the_catalogue_is_broad() -> None:
+    scenarios = [bundled_scenarios()[k] for k in EVERYDAY]
+    assert len(scenarios) >= 40
+    assert {s.app for s in scenarios} == {"hotel-reservation", "social-network", "astronomy-shop"}
+    used = {f.primitive for s in scenarios for f in s.faults}
+    assert used >= set(PRIMITIVES.entries) - {
+        "service_target_port",
+        "node_selector",
+        "mongodb_revoke_role",
+        "mongodb_drop_user",
+        "mongodb_require_tls",
+        "set_command",
+        "redeploy_without_pv",
+        "chaos_mesh",
+        "feature_flag",
+        "noop",
+    }
+
+
+@pytest.mark.parametrize("scenario_id", EVERYDAY)
+def test_fault_shows_and_pages(scenario_cluster: Any, scenario_id: str) -> None:
+    running, _ = scenario_cluster(scenario_id)
+    scenario = running.scenario
+    payload = running.alert_payload()
+    assert payload is not None, "no alert would page anyone"
+    paged = payload["commonLabels"].get("namespace")
+    if scenario.labels.detected:
+        assert paged == running.namespace, payload["groupLabels"]
+        assert not running.score("mitigation", None).verified
+    else:
+        assert paged != running.namespace  # only the noise elsewhere pages
+        healthy = running.cluster.metrics.traffic.snapshot(
+            running.namespace, running.cluster.world.now
+        )
+        assert all(r.kind == "ok" for r in healthy.results.values())
+
+
+# -- fixes --------------------------------------------------------------------------------------
+
+
+def kubectl(*args: str) -> Fix:
+    def run(k: Kubectl) -> None:
+        k.run(*args, writer=True)
+
+    return run
+
+
+def patch(kind: str, name: str, ops: list[dict[str, Any]]) -> Fix:
+    return kubectl("patch", kind, name, "--type", "json", "-p", json.dumps(ops))
+
+
+def steps(*fixes: Fix) -> Fix:
+    def run(k: Kubectl) -> None:
+        for fix in fixes:
+            fix(k)
+
+    return run
+
+
+def fix_configmap(name: str, key: str, find: str, replace: str) -> Fix:
+    def run(k: Kubectl) -> None:
+        configmap = k.json("get", "cm", name)
+        configmap["data"][key] = configmap["data"][key].replace(find, replace)
+        k.run("replace", "-f", "-", writer=True, stdin=json.dumps(configmap))
+
+    return run
+
+
+CONTAINER = "/spec/template/spec/containers/0"
+# One scenario per primitive (and per pattern): (right fix, plausible wrong fix).
+FIXES: dict[str, tuple[Fix, Fix]] = {
+    "oom_killed_hotel_geo": (
+        kubectl("set", "resources", "deploy/geo", "--limits=memory=256Mi"),
+        kubectl("rollout", "restart", "deploy/geo"),
+    ),
+    "cpu_throttling_hotel_frontend": (
+        kubectl("set", "resources", "deploy/frontend", "--limits=cpu=1"),
+        kubectl("scale", "deploy/frontend", "--replicas=2"),
+    ),
+    "bad_env_astronomy_cart": (
+        kubectl("set", "env", "deploy/cart", "CART_PORT=8080"),
+        kubectl("rollout", "restart", "deploy/cart"),
+    ),
+    "bad_rollout_hotel_user": (
+        kubectl("rollout", "undo", "deploy/user"),
+        kubectl("rollout", "restart", "deploy/user"),
+    ),
+    "bad_config_json_social_user": (
+        steps(
+            fix_configmap("user-service", "service-config.json", '"secret"\n', '"secret",\n'),
+            kubectl("delete", "pod", "-l", "service=user-service"),
+        ),
+        kubectl("delete", "pod", "-l", "service=user-service"),
+    ),
+    "image_pull_bad_tag_hotel_search": (
+        kubectl(
+            "set",
+            "image",
+            "deploy/search",
+            "hotel-reserv-search=yinfangchen/hotelreservation:latest",
+        ),
+        kubectl("delete", "pod", "-l", "io.kompose.service=search"),
+    ),
+    "readiness_probe_hotel_frontend": (
+        patch("deploy", "frontend", [{"op": "remove", "path": f"{CONTAINER}/readinessProbe"}]),
+        kubectl("delete", "pod", "-l", "io.kompose.service=frontend"),
+    ),
+    "liveness_probe_astronomy_ad": (
+        patch(
+            "deploy",
+            "ad",
+            [
+                {
+                    "op": "replace",
+                    "path": f"{CONTAINER}/livenessProbe/initialDelaySeconds",
+                    "value": 30,
+                }
+            ],
+        ),
+        kubectl("rollout", "restart", "deploy/ad"),
+    ),
+    "dns_failure_social_text": (
+        kubectl("delete", "dnschaos", "text-dns"),
+        kubectl("rollout", "restart", "deploy/text-service"),
+    ),
+    "pvc_missing_storage_class_hotel_rate": (
+        patch(
+            "deploy",
+            "mongodb-rate",
+            [
+                {
+                    "op": "replace",
+                    "path": "/spec/template/spec/volumes/0/persistentVolumeClaim/claimName",
+                    "value": "rate-pvc",
+                }
+            ],
+        ),
+        kubectl("delete", "pod", "-l", "io.kompose.service=mongodb-rate"),
+    ),
+    "noisy_neighbour_hotel": (
+        kubectl("-n", "batch", "delete", "deploy", "batch-cruncher"),
+        kubectl("rollout", "restart", "deploy/frontend"),
+    ),
+    "node_memory_pressure_hotel": (
+        steps(
+            kubectl("-n", "kube-system", "delete", "deploy", "log-shipper"),
+            kubectl("delete", "pods", "--field-selector=status.phase=Failed"),
+        ),
+        kubectl("delete", "pods", "--field-selector=status.phase=Failed"),
+    ),
+    "noise_with_throttling_hotel": (
+        kubectl("set", "resources", "deploy/search", "--limits=cpu=1"),
+        kubectl("-n", "sandbox", "delete", "deploy", "--all"),
+    ),
+    "two_faults_hotel_oom_and_dns": (
+        steps(
+            kubectl("set", "resources", "deploy/recommendation", "--limits=memory=256Mi"),
+            kubectl("delete", "dnschaos", "geo-dns"),
+        ),
+        kubectl("set", "resources", "deploy/recommendation", "--limits=memory=256Mi"),
+    ),
+}
+
+
+def test_every_everyday_primitive_has_a_fix_test() -> None:
+    covered = {f.primitive for k in FIXES for f in bundled_scenarios()[k].faults}
+    everyday = {f.primitive for k in EVERYDAY for f in bundled_scenarios()[k].faults}
+    assert everyday - {"scale"} <= covered
+
+
+@pytest.mark.parametrize("scenario_id", sorted(FIXES))
+def test_right_fix_heals(scenario_cluster: Any, scenario_id: str) -> None:
+    running, k = scenario_cluster(scenario_id)
+    FIXES[scenario_id][0](k)
+    running.cluster.advance(330)  # the longest back-off, and memory pressure's transition
+    score = running.score("mitigation", None)
+    assert score.success and score.verified, score.detail
+
+
+@pytest.mark.parametrize("scenario_id", sorted(FIXES))
+def test_wrong_fix_does_not(scenario_cluster: Any, scenario_id: str) -> None:
+    running, k = scenario_cluster(scenario_id)
+    FIXES[scenario_id][1](k)
+    running.cluster.advance(330)
+    assert not running.score("mitigation", None).verified
