@@ -4,12 +4,15 @@ resource was given back, the node is no longer under pressure."""
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.checks import CHECKS, CheckResult
 from sim.kube.api import Target
 from sim.kube.errors import ApiError
 from sim.registry import Params
+from sim.world.certificates import validity_problem
 from sim.world.scheduling import parse_cpu, parse_memory
 
 if TYPE_CHECKING:
@@ -32,16 +35,21 @@ def _requests_ok(cluster: SimCluster, namespace: str, p: RequestsParams) -> Chec
     for service in traffic.entries.get(namespace, {}):
         if not snap.receivers(service):
             return CheckResult("requests_ok", False, f"entry service {service} has no ready pod")
-    for (index, op), result in sorted(snap.results.items()):
+    for (index, op), outcomes in sorted(snap.results.items()):
         if snap.rates.get((index, op), 0.0) <= 0:
             continue
         pod = snap.instances[index].pod["metadata"]["name"]
-        if result.kind != "ok":
-            return CheckResult("requests_ok", False, f"{pod} {op}: {result.kind} ({result.code})")
-        if result.latency_ms > p.max_latency_ms:
-            return CheckResult(
-                "requests_ok", False, f"{pod} {op}: {result.latency_ms:.0f} ms on average"
-            )
+        for share, result in outcomes:
+            if result.kind != "ok":
+                return CheckResult(
+                    "requests_ok",
+                    False,
+                    f"{pod} {op}: {share:.0%} {result.kind} ({result.code or 'error'})",
+                )
+            if result.latency_ms > p.max_latency_ms:
+                return CheckResult(
+                    "requests_ok", False, f"{pod} {op}: {result.latency_ms:.0f} ms on average"
+                )
     return CheckResult("requests_ok", True, f"{len(snap.results)} operations answer in time")
 
 
@@ -165,3 +173,22 @@ def _claim_bound(cluster: SimCluster, namespace: str, p: ClaimParams) -> CheckRe
         return CheckResult("claim_bound", False, f"claim {p.claim} not found")
     phase = (pvc.get("status") or {}).get("phase")
     return CheckResult("claim_bound", phase == "Bound", f"claim {p.claim} is {phase}")
+
+
+class CertificateParams(Params):
+    secret: str
+    min_valid_days: float = 7.0
+
+
+@CHECKS.register("certificate_valid", CertificateParams)
+def _certificate_valid(cluster: SimCluster, namespace: str, p: CertificateParams) -> CheckResult:
+    """The Secret's certificate is valid now and for `min_valid_days` more."""
+    try:
+        secret = cluster.api.get(Target.of("Secret", namespace, p.secret))
+        pem = base64.b64decode((secret.get("data") or {}).get("tls.crt", "")).decode()
+    except (ApiError, ValueError):
+        return CheckResult("certificate_valid", False, f"no readable tls.crt in {p.secret}")
+    later = cluster.world.now + timedelta(days=p.min_valid_days)
+    problem = validity_problem(pem, cluster.world.now) or validity_problem(pem, later)
+    detail = problem or f"{p.secret}: valid for {p.min_valid_days:g} more days"
+    return CheckResult("certificate_valid", problem is None, detail)

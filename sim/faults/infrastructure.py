@@ -4,6 +4,8 @@ loud but harmless trouble elsewhere that an investigator must learn to set aside
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -12,6 +14,7 @@ from sim.faults import PRIMITIVES, FaultError, _get, _pods_of
 from sim.kube.api import Target
 from sim.kube.errors import ApiError
 from sim.registry import Params
+from sim.world.certificates import make_certificate
 
 if TYPE_CHECKING:
     from sim.cluster import SimCluster
@@ -201,3 +204,57 @@ def _noise(cluster: SimCluster, namespace: str, p: NoiseParams) -> None:
     cluster.api.create(
         Target.of("Deployment", p.namespace), deployment(p.name, p.namespace, spec, labels)
     )
+
+
+class CertificateParams(Params):
+    deployment: str  # the server
+    expires_in_minutes: float  # from injection; the fault starts when it runs out
+    secret: str | None = None  # default: <deployment>-tls
+    dns_names: list[str] = Field(default_factory=list)  # default: the deployment's name
+    mount_path: str = "/etc/tls"
+
+
+@PRIMITIVES.register(
+    "tls_certificate",
+    CertificateParams,
+    "A service starts serving TLS with a certificate from a Secret that expires at a set "
+    "time; from then on its clients' handshakes fail (x509: certificate has expired)",
+)
+def _tls_certificate(cluster: SimCluster, namespace: str, p: CertificateParams) -> None:
+    now = cluster.world.now
+    expires = now + timedelta(minutes=p.expires_in_minutes)
+    names = p.dns_names or [p.deployment, f"{p.deployment}.{namespace}.svc.cluster.local"]
+    cert, key = make_certificate(
+        f"{cluster.world.seed}/{namespace}/{p.deployment}",
+        names,
+        expires - timedelta(days=90),
+        expires,
+    )
+    secret = p.secret or f"{p.deployment}-tls"
+    cluster.api.create(
+        Target.of("Secret", namespace),
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "kubernetes.io/tls",
+            "metadata": {"name": secret, "namespace": namespace},
+            "data": {
+                "tls.crt": base64.b64encode(cert.encode()).decode(),
+                "tls.key": base64.b64encode(key.encode()).decode(),
+            },
+        },
+    )
+    workload = _get(cluster, "Deployment", namespace, p.deployment)
+    pod = workload["spec"]["template"]["spec"]
+    pod.setdefault("volumes", []).append({"name": "tls", "secret": {"secretName": secret}})
+    container = pod["containers"][0]
+    container.setdefault("volumeMounts", []).append(
+        {"name": "tls", "mountPath": p.mount_path, "readOnly": True}
+    )
+    container.setdefault("env", []).extend(
+        [
+            {"name": "TLS_CERT_FILE", "value": f"{p.mount_path}/tls.crt"},
+            {"name": "TLS_KEY_FILE", "value": f"{p.mount_path}/tls.key"},
+        ]
+    )
+    cluster.api.update(Target.of("Deployment", namespace, p.deployment), workload)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+import yaml
 from pydantic import Field
 
 from sim.faults import PRIMITIVES, FaultError, _get, delete_pods, rollout_restart
@@ -145,3 +146,28 @@ def _set_probe(cluster: SimCluster, namespace: str, p: ProbeParams) -> None:
         container[f"{p.probe}Probe"] = dict(p.spec)
 
     edit_container(cluster, namespace, p, change)
+
+
+class ConnectionLimitParams(Params):
+    configmap: str  # the ConfigMap holding mongod.conf
+    limit: int
+    database: str  # the mongod deployment, restarted to load the setting
+    key: str = "mongod.conf"
+
+
+@PRIMITIVES.register(
+    "db_connection_limit",
+    ConnectionLimitParams,
+    "mongod capped at maxIncomingConnections: once the clients' pools add up past it (say "
+    "after a scale-up), the newest clients are refused and their requests fail",
+)
+def _db_connection_limit(cluster: SimCluster, namespace: str, p: ConnectionLimitParams) -> None:
+    configmap = _get(cluster, "ConfigMap", namespace, p.configmap)
+    try:
+        conf = yaml.safe_load((configmap.get("data") or {}).get(p.key) or "") or {}
+    except yaml.YAMLError as exc:
+        raise FaultError(f"ConfigMap {p.configmap} key {p.key} is not YAML: {exc}") from exc
+    conf.setdefault("net", {})["maxIncomingConnections"] = p.limit
+    configmap.setdefault("data", {})[p.key] = yaml.safe_dump(conf, sort_keys=False)
+    cluster.api.update(Target.of("ConfigMap", namespace, p.configmap), configmap)
+    delete_pods(cluster, namespace, [p.database])

@@ -18,7 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
-from sim.telemetry.traffic import CODES, Result
+from sim.telemetry.snapshot import CODES, Result
 from sim.world.software.base import RunContext, Telemetry
 
 if TYPE_CHECKING:
@@ -132,18 +132,21 @@ class RequestCounters:
         index = next(
             (i for i, inst in enumerate(snap.instances) if inst.container.key == c.key), -1
         )
-        if index < 0:
-            return 0.0
+        if index < 0 or not snap.instances[index].serving:
+            return 0.0  # a process that accepts nothing records no requests
         rate = snap.rates.get((index, op), 0.0)
-        result = snap.results.get((index, op))
-        if rate <= 0 or result is None or result.code != code:
-            return 0.0
-        requests = rate * (end - begin)
-        if measure == "count":
-            return requests
-        if measure == "sum":
-            return requests * result.latency_ms / 1000
-        return requests * fraction_below(result, float(measure.removeprefix("le=")))
+        total = 0.0
+        for share, result in snap.results.get((index, op), []):
+            if result.code != code:
+                continue
+            requests = rate * share * (end - begin)
+            if measure == "count":
+                total += requests
+            elif measure == "sum":
+                total += requests * result.latency_ms / 1000
+            else:
+                total += requests * fraction_below(result, float(measure.removeprefix("le=")))
+        return total
 
 
 def request_series(store: MetricStore, suffix: str, protocols: tuple[str, ...]) -> Iterator[Series]:

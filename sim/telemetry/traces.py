@@ -18,7 +18,8 @@ from typing import Any
 
 from sim.telemetry.history import SCRAPE_SECONDS
 from sim.telemetry.requests import SIGMA
-from sim.telemetry.traffic import TIMEOUT_MS, Snapshot, TrafficModel
+from sim.telemetry.snapshot import PEER_MS, TIMEOUT_MS, Outcomes, Result, Snapshot
+from sim.telemetry.traffic import TrafficModel
 
 Obj = dict[str, Any]
 EVERY_MS = 2000  # one sampled trace per app every two seconds
@@ -115,25 +116,51 @@ class _Walk:
         return f"{self.rng.getrandbits(64):016x}"
 
     def server(
-        self, index: int, op: str, start_us: int, parent: str | None, path: tuple[str, ...] = ()
+        self,
+        index: int,
+        op: str,
+        start_us: int,
+        parent: str | None,
+        path: tuple[str, ...] = (),
+        want: str | None = None,
     ) -> Span:
+        """The server span of one request, drawn from the operation's outcome mix (`want`
+        "ok" or "error" when the caller's span already decided which it saw)."""
         inst = self.snap.instances[index]
         path += (inst.service,)
         telemetry = inst.telemetry
-        result = self.snap.results[(index, op)]
+        result = self._pick(self.snap.results.get((index, op), []), want)
         span = Span(self._id(), parent, telemetry.service, inst.pod["metadata"]["name"], op, 0, 0)
         span.start_us = start_us
         self.trace.spans.append(span)
         own = inst.own_ms
         cursor = start_us + int(own * 1000 * _jitter(self.rng) / 2)
-        for key, callee, kind in self.snap.calls(index, op):
+        for key, callee, _ in self.snap.calls(index, op):
+            outcome = result.kind if key == result.failed_call else "ok"
             if callee not in path:  # services calling each other back do so in other methods
-                cursor += self.client(inst.pod, span, key, callee, kind, cursor, path)
+                cursor += self.client(inst.pod, span, key, callee, outcome, cursor, path)
+            if key == result.failed_call:
+                break
         span.duration_us = cursor - start_us + int(own * 1000 / 2)
         span.tags = _server_tags(telemetry.protocol, op, result.code)
         if result.kind != "ok":
             span.tags |= {"error": True, "otel.status_description": _ERRORS[result.kind]}
         return span
+
+    def _pick(self, outcomes: Outcomes, want: str | None) -> Result:
+        matching = [
+            (share, r)
+            for share, r in outcomes
+            if want is None or (r.kind == "ok") == (want == "ok")
+        ] or outcomes
+        if not matching:
+            return Result("ok", "0", PEER_MS)
+        roll = self.rng.random() * sum(share for share, _ in matching)
+        for share, result in matching:
+            roll -= share
+            if roll <= 0:
+                return result
+        return matching[-1][1]
 
     def client(
         self,
@@ -141,38 +168,39 @@ class _Walk:
         parent: Span,
         key: str,
         callee: str,
-        kind: str,
+        outcome: str,
         start: int,
         path: tuple[str, ...],
     ) -> int:
-        """A client span for one call; returns its duration in microseconds."""
+        """A client span for one call that ends in `outcome`; returns its duration (us)."""
         span = Span(self._id(), parent.span_id, parent.service, parent.pod, "", start, 0)
         self.trace.spans.append(span)
         span.tags = {"span.kind": "client", "peer.service": callee}
-        receivers = self.snap.receivers(callee)
-        if kind in ("unavailable", "timeout"):
-            known = [self.snap.instances[i].telemetry.operations for i in self.snap.of(callee)]
-            span.operation = sorted(known[0])[0] if known else callee
-            span.duration_us = int((1.0 if kind == "unavailable" else TIMEOUT_MS) * 1000)
-            span.tags |= {"error": True, "otel.status_description": _ERRORS[kind]}
+        known = [self.snap.instances[i].telemetry.operations for i in self.snap.of(callee)]
+        span.operation = sorted(known[0])[0] if known else callee
+        if outcome != "ok":
+            span.tags |= {"error": True, "otel.status_description": _ERRORS[outcome]}
+        if outcome in ("unavailable", "timeout"):
+            span.duration_us = int((1.0 if outcome == "unavailable" else TIMEOUT_MS) * 1000)
             return span.duration_us
-        if not receivers:  # a database or cache: a client span only
-            delay = self.traffic.edge_delay(self.snap, pod, callee)
-            span.operation = "mongo.query" if key == "mongo" else f"{callee}.call"
-            span.tags |= {"db.system": "mongodb"} if key == "mongo" else {}
-            span.duration_us = int((1.5 * _jitter(self.rng) + delay) * 1000)
-            if kind != "ok":
-                span.tags |= {"error": True, "otel.status_description": _ERRORS["error"]}
+        delay = self.traffic.edge_delay(self.snap, pod, callee)
+        targets = [
+            i
+            for i in self.snap.receivers(callee)
+            if self.snap.instances[i].serving
+            and any((r.kind == "ok") == (outcome == "ok") for _, r in self.snap.outcomes(i))
+        ]
+        if not targets:  # a database or cache (a client span only), or an upstream failure
+            if key == "mongo":
+                span.operation = "mongo.query"
+                span.tags["db.system"] = "mongodb"
+            span.duration_us = int((PEER_MS * _jitter(self.rng) + delay) * 1000)
             return span.duration_us
-        target = self.rng.choice(receivers)
-        ops = sorted(self.snap.instances[target].telemetry.operations)
-        op = self.rng.choice(ops)
+        target = self.rng.choice(targets)
+        op = self.rng.choice(sorted(self.snap.instances[target].telemetry.operations))
         span.operation = op
-        delay_us = int(self.traffic.edge_delay(self.snap, pod, callee) * 1000)
-        child = self.server(target, op, start + delay_us // 2 + 50, span.span_id, path)
-        span.duration_us = child.duration_us + delay_us + 100
-        if kind != "ok" or child.tags.get("error"):
-            span.tags |= {"error": True, "otel.status_description": _ERRORS["error"]}
+        child = self.server(target, op, start + int(delay * 500) + 50, span.span_id, path, outcome)
+        span.duration_us = child.duration_us + int(delay * 1000) + 100
         return span.duration_us
 
 

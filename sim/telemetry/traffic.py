@@ -12,12 +12,20 @@ first failure ends the request, as in the services' code.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.kube.resources import resource_for_kind
 from sim.telemetry.history import Container, containers
+from sim.telemetry.snapshot import (
+    PEER_MS,
+    TIMEOUT_MS,
+    Instance,
+    Outcomes,
+    Result,
+    Snapshot,
+    code_for,
+)
 from sim.world.scheduling import parse_cpu
 from sim.world.software.base import Observation, Program, RunContext, Telemetry
 
@@ -28,109 +36,6 @@ Obj = dict[str, Any]
 ENDPOINTS = resource_for_kind("Endpoints")
 PODS = resource_for_kind("Pod")
 NODES = resource_for_kind("Node")
-TIMEOUT_MS = 5000.0  # the clients' call deadline
-PEER_MS = 1.5  # a database or cache answering
-# Status codes per protocol, as OpenTelemetry's instrumentation records them.
-CODES = {
-    "http": {"ok": "200", "error": "500", "unavailable": "500", "timeout": "504"},
-    "grpc": {"ok": "0", "error": "2", "unavailable": "14", "timeout": "4", "internal": "13"},
-    "thrift": {
-        "ok": "",
-        "error": "TApplicationException",
-        "unavailable": "TTransportException",
-        "timeout": "TTransportException",
-    },
-}
-
-
-def classify(status: str) -> str:
-    """A caller's observed call status -> ok | unavailable | timeout | error."""
-    if status in ("", "ok", "on"):
-        return "ok"
-    lowered = status.lower()
-    if lowered.startswith("timeout") or "deadline" in lowered or "timed out" in lowered:
-        return "timeout"
-    head = lowered.split(":", 1)[0]
-    if head in ("refused", "no-instances", "dns", "unreachable") or "unavailable" in lowered:
-        return "unavailable"
-    return "error"
-
-
-def code_for(protocol: str, kind: str) -> str:
-    codes = CODES.get(protocol, CODES["http"])
-    return codes.get(kind, codes["error"])
-
-
-@dataclass
-class Instance:
-    """One serving container of an instrumented service at the snapshot's moment."""
-
-    container: Container
-    telemetry: Telemetry
-    seen: Observation
-    ready: bool
-    slowdown: float
-
-    @property
-    def pod(self) -> Obj:
-        return self.container.pod
-
-    @property
-    def service(self) -> str:
-        return self.telemetry.service
-
-    @property
-    def own_ms(self) -> float:
-        """Time a request spends in the service itself. A throttled or starved container
-        also waits out part of each 100 ms CFS period."""
-        stall = (self.slowdown - 1) * 40
-        return self.telemetry.self_ms * self.slowdown + stall + self.telemetry.extra_ms
-
-
-@dataclass(frozen=True)
-class Result:
-    """What every request of one operation on one instance gets at this moment."""
-
-    kind: str  # ok | unavailable | timeout | error | internal
-    code: str
-    latency_ms: float
-    failed_call: str | None = None  # the observation key of the call that failed
-
-
-@dataclass
-class Snapshot:
-    namespace: str
-    at: datetime
-    instances: list[Instance]
-    rates: dict[tuple[int, str], float] = field(default_factory=dict)  # (instance, op) -> rps
-    results: dict[tuple[int, str], Result] = field(default_factory=dict)
-
-    def of(self, service: str) -> list[int]:
-        return [i for i, inst in enumerate(self.instances) if inst.service == service]
-
-    def receivers(self, service: str) -> list[int]:
-        """The instances a Service load-balances to: ready ones (kube-proxy's endpoints)."""
-        return [i for i in self.of(service) if self.instances[i].ready]
-
-    def mean_latency(self, service: str) -> float:
-        values = [
-            r.latency_ms
-            for (i, _), r in self.results.items()
-            if self.instances[i].service == service
-        ]
-        return sum(values) / len(values) if values else PEER_MS
-
-    def calls(self, index: int, op: str) -> list[tuple[str, str, str]]:
-        """(observation key, callee, kind) of the calls one request of `op` makes, up to and
-        including the first that fails."""
-        inst = self.instances[index]
-        out = []
-        for key in inst.telemetry.operations.get(op, ()):
-            kind = classify(str(inst.seen.get(key, "ok")))
-            out.append((key, inst.telemetry.callees.get(key, key), kind))
-            if kind != "ok":
-                break
-        return out
 
 
 class TrafficModel:
@@ -171,14 +76,15 @@ class TrafficModel:
             slowdown = _slowdown(c, program, ctx, seen) * self._contention(
                 c.pod_run.node, demand[c.pod_run.node]
             )
-            instances.append(Instance(c, telemetry, seen, c.ready(at), slowdown))
+            serving = bool(program.serving(ctx))
+            instances.append(Instance(c, telemetry, seen, c.ready(at), slowdown, serving))
         snap = Snapshot(namespace, at, instances)
         order = _topological([inst.telemetry for inst in instances])
         self._flow(snap, order)
         for service in reversed(order):
             for index in snap.of(service):
                 for op in snap.instances[index].telemetry.operations:
-                    snap.results[(index, op)] = self._result(snap, index, op)
+                    snap.results[(index, op)] = self._outcomes(snap, index, op)
         return snap
 
     def _contention(self, node: str, millicores: float) -> float:
@@ -213,22 +119,64 @@ class TrafficModel:
                         ):
                             incoming[callee] += rate
 
-    def _result(self, snap: Snapshot, index: int, op: str) -> Result:
+    def _outcomes(self, snap: Snapshot, index: int, op: str) -> Outcomes:
+        """What requests of `op` on this instance get: each call in turn, every failing
+        share ending the request there, as the services' handlers do."""
         inst = snap.instances[index]
-        telemetry = inst.telemetry
-        latency = inst.own_ms
+        protocol = inst.telemetry.protocol
+        if not inst.serving:  # nothing accepts the connection; callers record the refusal
+            return [(1.0, Result("unavailable", code_for(protocol, "unavailable"), 1.0))]
+        ok_share, ok_ms = 1.0, inst.own_ms
+        done: list[tuple[float, Result]] = []
         for key, callee, kind in snap.calls(index, op):
-            if kind == "timeout":
-                latency += TIMEOUT_MS
-            elif kind == "unavailable":
-                latency += 1.0
-            else:
-                latency += self.edge_delay(snap, inst.pod, callee) + snap.mean_latency(callee)
-            if kind != "ok":
-                return Result(kind, code_for(telemetry.protocol, kind), latency, key)
-        if telemetry.failing:
-            return Result("internal", code_for(telemetry.protocol, "internal"), latency)
-        return Result("ok", code_for(telemetry.protocol, "ok"), latency)
+            going = 0.0
+            for share, outcome, ms in self._call(snap, inst, callee, kind):
+                if outcome == "ok":
+                    going += share
+                    continuing_ms = ms
+                else:
+                    failure = Result(outcome, code_for(protocol, outcome), ok_ms + ms, key)
+                    done.append((ok_share * share, failure))
+            if going <= 0:
+                ok_share = 0.0
+                break
+            ok_share, ok_ms = ok_share * going, ok_ms + continuing_ms
+        if ok_share > 0:
+            final = "internal" if inst.telemetry.failing else "ok"
+            done.append((ok_share, Result(final, code_for(protocol, final), ok_ms)))
+        return _merged(done)
+
+    def _call(
+        self, snap: Snapshot, inst: Instance, callee: str, kind: str
+    ) -> list[tuple[float, str, float]]:
+        """(share, outcome, ms) of one call: what the caller observed when the connection
+        itself fails, else the mix of what the callee's replicas answer (kube-proxy spreads
+        connections evenly, so one broken replica of three fails a third of them)."""
+        if kind == "timeout":
+            return [(1.0, "timeout", TIMEOUT_MS)]
+        if kind == "unavailable":
+            return [(1.0, "unavailable", 1.0)]
+        edge = self.edge_delay(snap, inst.pod, callee)
+        receivers = snap.receivers(callee)
+        if not receivers or kind == "error":  # a database, or a callee failing upstream
+            ms = PEER_MS if not receivers else snap.mean_latency(callee)
+            return [(1.0, "ok" if kind == "ok" else "error", edge + ms)]
+        mix: dict[str, list[float]] = {}
+        for r in receivers:
+            outcomes = snap.outcomes(r) or [(1.0, Result("ok", "", PEER_MS))]
+            for share, result in outcomes:
+                outcome = (
+                    "ok"
+                    if result.kind == "ok"
+                    else "unavailable"
+                    if not snap.instances[r].serving
+                    else "error"
+                )
+                ms = 1.0 if outcome == "unavailable" else edge + result.latency_ms
+                entry = mix.setdefault(outcome, [0.0, 0.0])
+                entry[0] += share / len(receivers)
+                entry[1] += share / len(receivers) * ms
+        return [(s, k, total / s) for k, (s, total) in mix.items() if s > 0]
 
     def edge_delay(self, snap: Snapshot, source: Obj, callee: str) -> float:
         """Chaos Mesh delay between `source` and the pods serving `callee` (their mean)."""
@@ -282,3 +230,17 @@ def _topological(telemetries: list[Telemetry]) -> list[str]:
             if indegree[callee] == 0:
                 ready.append(callee)
     return order + sorted(services - set(order))
+
+
+def _merged(outcomes: list[tuple[float, Result]]) -> Outcomes:
+    """Outcomes with the same kind, code and failing call folded into one (mean latency)."""
+    groups: dict[tuple[str, str, str | None], list[float]] = {}
+    for share, result in outcomes:
+        entry = groups.setdefault((result.kind, result.code, result.failed_call), [0.0, 0.0])
+        entry[0] += share
+        entry[1] += share * result.latency_ms
+    return [
+        (share, Result(kind, code, total / share, call))
+        for (kind, code, call), (share, total) in groups.items()
+        if share > 0
+    ]

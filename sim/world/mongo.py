@@ -34,6 +34,8 @@ class MongoData:
     users: dict[str, set[Role]] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
     attempts: list[AuthAttempt] = field(default_factory=list)
+    # Open client pools per mongod process ("<pod uid>/<restart>"): client pod -> connections.
+    pools: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def authenticate(self, user: str, password: str) -> bool:
         return user in self.users and self.passwords.get(user) == password

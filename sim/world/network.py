@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.kube.resources import resource_for_kind
+from sim.world.certificates import handshake_problem
 
 if TYPE_CHECKING:
     from sim.world.runtime import World
@@ -31,6 +32,7 @@ class Connection:
     address: str = ""  # the ip:port dialled
     pod: Obj | None = None  # the pod that accepted
     delay_ms: float = 0.0
+    detail: str = ""  # what failed, for errors with more to say (a TLS handshake)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,10 @@ def connect(world: World, source: Obj, host: str, port: int, at: datetime) -> Co
             continue
         if target_port not in world.serving_ports(pod, at):
             failure = Connection(host, port, "refused", f"{ip}:{target_port}", pod)
+            continue
+        problem = handshake_problem(world, pod, target_port, at)
+        if problem is not None:
+            failure = Connection(host, port, "tls", f"{ip}:{target_port}", pod, detail=problem)
             continue
         return Connection(host, port, "", f"{ip}:{target_port}", pod, effect.delay_ms)
     return failure

@@ -21,6 +21,7 @@ from sim.kube.resources import RESOURCE_TYPES, resource_for_kind
 from sim.kube.store import ObjectStore
 from sim.world import readback
 from sim.world.admission import admit
+from sim.world.certificates import Expiries
 from sim.world.chaos import ChaosController
 from sim.world.events import EventRecorder
 from sim.world.kubelet import Kubelet
@@ -65,6 +66,7 @@ class World:
         self.gc = GarbageCollector(self)
         self.chaos = ChaosController(self)
         self.pressure = NodePressure(self)
+        self.expiries = Expiries(self)
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._ips: dict[str, set[str]] = {}
@@ -101,6 +103,7 @@ class World:
             + self.chaos.wake_times()
             + self.workloads.wake_times()
             + self.pressure.wake_times()
+            + self.expiries.wake_times()
         )
 
     def _reconcile(self) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from sim.faults import PRIMITIVES
 from sim.scenario import bundled_scenarios
+from sim.world.certificates import make_certificate
 from tests.conftest import Kubectl
 
 Fix = Callable[[Kubectl], None]
@@ -51,7 +53,7 @@ def test_fault_shows_and_pages(scenario_cluster: Any, scenario_id: str) -> None:
         healthy = running.cluster.metrics.traffic.snapshot(
             running.namespace, running.cluster.world.now
         )
-        assert all(r.kind == "ok" for r in healthy.results.values())
+        assert all(r.kind == "ok" for mix in healthy.results.values() for _, r in mix)
 
 
 # -- fixes --------------------------------------------------------------------------------------
@@ -66,6 +68,36 @@ def kubectl(*args: str) -> Fix:
 
 def patch(kind: str, name: str, ops: list[dict[str, Any]]) -> Fix:
     return kubectl("patch", kind, name, "--type", "json", "-p", json.dumps(ops))
+
+
+def renew_certificate(secret: str, name: str) -> Fix:
+    """What an SRE does with a fresh certificate: `kubectl create secret tls --dry-run=client
+    -o yaml | kubectl apply -f -`."""
+
+    def run(k: Kubectl) -> None:
+        cert, key = make_certificate(
+            "renewed", [name], datetime(2020, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        )
+        k.cache_dir.mkdir(parents=True, exist_ok=True)
+        (k.cache_dir / "tls.crt").write_text(cert)
+        (k.cache_dir / "tls.key").write_text(key)
+        manifest = k.run(
+            "create",
+            "secret",
+            "tls",
+            secret,
+            "--cert",
+            str(k.cache_dir / "tls.crt"),
+            "--key",
+            str(k.cache_dir / "tls.key"),
+            "--dry-run=client",
+            "-o",
+            "yaml",
+            writer=True,
+        ).stdout
+        k.run("apply", "-f", "-", writer=True, stdin=manifest)
+
+    return run
 
 
 def steps(*fixes: Fix) -> Fix:
@@ -170,6 +202,22 @@ FIXES: dict[str, tuple[Fix, Fix]] = {
     "noise_with_throttling_hotel": (
         kubectl("set", "resources", "deploy/search", "--limits=cpu=1"),
         kubectl("-n", "sandbox", "delete", "deploy", "--all"),
+    ),
+    "db_connections_exhausted_social_post_storage": (
+        steps(
+            fix_configmap(
+                "post-storage-mongodb",
+                "mongod.conf",
+                "maxIncomingConnections: 1024",
+                "maxIncomingConnections: 4096",
+            ),
+            kubectl("delete", "pod", "-l", "service=post-storage-mongodb"),
+        ),
+        kubectl("rollout", "restart", "deploy/post-storage-service"),
+    ),
+    "expired_tls_cert_astronomy_payment": (
+        renew_certificate("payment-tls", "payment"),
+        kubectl("rollout", "restart", "deploy/payment"),
     ),
     "two_faults_hotel_oom_and_dns": (
         steps(

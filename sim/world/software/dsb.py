@@ -220,6 +220,11 @@ def _config_problem(text: str, service: str) -> tuple[str, str] | None:
 
 
 def _socket_error(kind: str, service: str) -> str:
+    if kind == "tls":
+        return (
+            "TSSLSocket::open() SSL_connect: error:0A000086:SSL routines::certificate verify "
+            f"failed (certificate has expired) <Host: {service} Port: {THRIFT_PORT}>"
+        )
     if kind == "dns":
         return (
             f"TSocket::open() getaddrinfo() <Host: {service} Port: {THRIFT_PORT}>: "
@@ -241,6 +246,14 @@ class ThriftService(Program):
 
     def _where(self, line: int, fn: str = "main", source: str | None = None) -> str:
         return f"{source or self.role.source}:{line}:{fn}"
+
+    def _mongo_pool(self, ctx: RunContext) -> int:
+        """The mongoc client pool size its config gives ("connections")."""
+        try:
+            entry = json.loads(ctx.file(CONFIG) or "{}").get(self.role.mongo) or {}
+            return int(entry.get("connections", 1))
+        except (ValueError, TypeError, AttributeError):
+            return 1
 
     def _mongo_address(self, ctx: RunContext) -> str | None:
         if self.role.mongo is None:
@@ -311,7 +324,7 @@ class ThriftService(Program):
             return None
         address = self._mongo_address(ctx)
         if address is not None and self.role.creates_index:
-            session = mongo_connect(ctx, address, record=False)
+            session = mongo_connect(ctx, address, record=False, pool=self._mongo_pool(ctx))
             if session.outcome != "ok":
                 attempt.state.setdefault("index_failing_since", ctx.at)
                 attempt.state["index_error"] = session.outcome
@@ -335,7 +348,7 @@ class ThriftService(Program):
         """Whether a request to this service succeeds end to end right now."""
         address = self._mongo_address(ctx)
         if address is not None:
-            session = mongo_connect(ctx, address, record=False)
+            session = mongo_connect(ctx, address, record=False, pool=self._mongo_pool(ctx))
             if session.outcome != "ok":
                 return f"mongo:{session.outcome}"
         for callee in self.role.calls:
@@ -353,7 +366,9 @@ class ThriftService(Program):
         seen = {callee: thrift_status(ctx, callee) for callee in self.role.calls}
         address = self._mongo_address(ctx)
         if address is not None:
-            seen["mongo"] = mongo_connect(ctx, address, record=False).outcome
+            seen["mongo"] = mongo_connect(
+                ctx, address, record=False, pool=self._mongo_pool(ctx)
+            ).outcome
         return seen
 
     def telemetry(self, ctx: RunContext, seen: Observation) -> Telemetry:
@@ -443,7 +458,7 @@ class ThriftService(Program):
 
 
 def _mongoc_error(status: str, host: str) -> str:
-    if status.endswith("tls_required"):
+    if status.endswith(("tls_required", "refused")):
         return (
             f"No suitable servers found (`serverSelectionTryOnce` set): [connection closed "
             f"calling hello on '{host}:27017']"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sim.kube.resources import resource_for_kind
+from sim.world.certificates import handshake_problem
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.software import logfmt
 from sim.world.software.base import (
@@ -118,6 +119,11 @@ def _grpc_error(status: str) -> str:
         return "rpc error: code = Unavailable desc = name resolver error: produced zero addresses"
     if kind == "timeout":
         return "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+    if kind == "tls":
+        return (
+            'rpc error: code = Unavailable desc = connection error: desc = "transport: '
+            f'authentication handshake failed: tls: failed to verify certificate: {rest}"'
+        )
     if kind == "upstream":
         callee, _, inner = rest.partition(":")
         return f"rpc error: code = Unknown desc = {callee} call failed: {_grpc_error(inner)}"
@@ -434,6 +440,10 @@ def _call_status(ctx: RunContext, name: str, depth: int = 0) -> str:
             continue
         if port not in ctx.world.serving_ports(pod, ctx.at):
             status = f"refused:{address}"
+            continue
+        problem = handshake_problem(ctx.world, pod, port, ctx.at)
+        if problem is not None:
+            status = f"tls:{problem}"
             continue
         if depth < 3:
             for callee in program.role.calls:

@@ -9,12 +9,15 @@ from typing import Any
 
 import yaml
 
+from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Fate, LogLine
 from sim.world.mongo import AuthAttempt, MongoData, ShellError, run_shell_script
 from sim.world.network import Connection
 from sim.world.software import logfmt
 from sim.world.software.base import Observation, Program, RunContext, split_address
 from sim.world.software.catalog import ImageEntry
+
+PODS = resource_for_kind("Pod")
 
 INIT_DIR = "/docker-entrypoint-initdb.d"
 DATA_DIR = "/data/db"
@@ -40,21 +43,35 @@ class MongoDB(Program):
         self.auth = "--auth" in args
         self.config_path = _arg(args, "--config") or _arg(args, "-f")
 
+    def _net(self, ctx: RunContext) -> dict[str, Any]:
+        """The `net` section of the config file, if there is one."""
+        if not self.config_path:
+            return {}
+        text = ctx.file(self.config_path)
+        try:
+            conf = yaml.safe_load(text) if text else None
+        except yaml.YAMLError:
+            conf = None
+        net = (conf or {}).get("net") if isinstance(conf, dict) else None
+        return net if isinstance(net, dict) else {}
+
     def tls(self, ctx: RunContext) -> tuple[str, str | None]:
         """(tls mode, certificate key file) from the command line or the config file."""
         mode = _arg(self.args, "--tlsMode") or _arg(self.args, "--sslMode")
         key_file = _arg(self.args, "--tlsCertificateKeyFile")
-        if self.config_path:
-            text = ctx.file(self.config_path)
-            try:
-                conf = yaml.safe_load(text) if text else None
-            except yaml.YAMLError:
-                conf = None
-            tls = ((conf or {}).get("net") or {}).get("tls") or {}
-            if isinstance(tls, dict):
-                mode = mode or tls.get("mode")
-                key_file = key_file or tls.get("certificateKeyFile")
+        tls = self._net(ctx).get("tls") or {}
+        if isinstance(tls, dict):
+            mode = mode or tls.get("mode")
+            key_file = key_file or tls.get("certificateKeyFile")
         return str(mode or "disabled"), key_file
+
+    def max_connections(self, ctx: RunContext) -> int:
+        """net.maxIncomingConnections (or --maxConns); mongod's default is effectively 65536."""
+        value = _arg(self.args, "--maxConns") or self._net(ctx).get("maxIncomingConnections")
+        try:
+            return int(value) if value is not None else 65536
+        except (TypeError, ValueError):
+            return 65536
 
     def _line(
         self,
@@ -234,10 +251,12 @@ class MongoDB(Program):
         data = ctx.world.mongo_data(ctx.pod)
         out = []
         for attempt in data.attempts:
-            if not start <= attempt.at <= end:
+            # Refusals repeat while the client retries, so an older one still logs now.
+            if attempt.at > end or (attempt.at < start and attempt.outcome != "too_many"):
                 continue
             remote = f"{attempt.client}:{40000 + ctx.world.stable_hash(attempt.at) % 20000}"
-            if attempt.outcome != "unauthorized":  # that one reuses the accepted connection
+            # An unauthorized command reuses the accepted connection; a refusal has none.
+            if attempt.outcome not in ("unauthorized", "too_many"):
                 out.append(
                     (
                         attempt.at,
@@ -297,6 +316,35 @@ class MongoDB(Program):
                         ),
                     )
                 )
+            elif attempt.outcome == "too_many":
+                limit = self.max_connections(ctx)
+                t = attempt.at
+                until = next(
+                    (
+                        a.at
+                        for a in data.attempts
+                        if a.at > attempt.at and a.client == attempt.client
+                    ),
+                    end,
+                )
+                while t < min(until, end):
+                    if t >= start:
+                        out.append(
+                            (
+                                t,
+                                self._line(
+                                    t,
+                                    "I",
+                                    "NETWORK",
+                                    22942,
+                                    "listener",
+                                    "Connection refused because there are too many open "
+                                    "connections",
+                                    {"remote": f"{attempt.client}:43210", "connectionCount": limit},
+                                ),
+                            )
+                        )
+                    t += timedelta(seconds=5)
             elif attempt.outcome == "tls_required":
                 out.append(
                     (
@@ -372,6 +420,7 @@ def mongo_connect(
     password: str | None = None,
     tls: bool = False,
     record: bool = True,
+    pool: int = 1,
 ) -> MongoSession:
     """Connect as a driver would: TCP, then TLS if the server insists, then SCRAM auth."""
     host, port = split_address(address, 27017)
@@ -398,11 +447,38 @@ def mongo_connect(
     if mode == "requireTLS" and not tls:
         note("tls_required")
         return MongoSession("tls_required", conn, data, server)
+    if not _admit(ctx, data, server, server_ctx, pool):
+        if not data.attempts or (data.attempts[-1].client, data.attempts[-1].outcome) != (
+            ctx.pod_ip,
+            "too_many",
+        ):
+            data.attempts.append(AuthAttempt(ctx.at, ctx.pod_ip, user or "", "too_many", ""))
+        return MongoSession("refused", conn, data, server)
     if user is not None and not data.authenticate(user, password or ""):
         note("user_not_found")
         return MongoSession("auth_failed", conn, data, server, user)
     note("ok")
     return MongoSession("ok", conn, data, server, user)
+
+
+def _admit(
+    ctx: RunContext, data: MongoData, server: MongoDB, server_ctx: RunContext, pool: int
+) -> bool:
+    """Whether mongod accepts this client's pool: clients keep their pools open, first come
+    first served, up to maxIncomingConnections (the rest are refused on connect)."""
+    process = f"{server_ctx.pod['metadata']['uid']}/{server_ctx.restart}"
+    holders = data.pools.setdefault(process, {})
+    for key in list(holders):
+        pod = ctx.world.store.peek(PODS, *key)
+        if pod is None or not any(True for _ in ctx.world.running(pod, ctx.at)):
+            del holders[key]
+    me = (ctx.namespace, ctx.pod_name)
+    if me in holders:
+        return True
+    if sum(holders.values()) + pool > server.max_connections(server_ctx):
+        return False
+    holders[me] = pool
+    return True
 
 
 def record_unauthorized(session: MongoSession, ctx: RunContext, detail: str) -> None:

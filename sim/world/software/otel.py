@@ -295,6 +295,11 @@ def call_status(ctx: RunContext, address: str, depth: int = 0) -> str | None:
         )
     if conn.error == "timeout":
         return "rpc error: code = DeadlineExceeded desc = context deadline exceeded"
+    if conn.error == "tls":
+        return (
+            'rpc error: code = Unavailable desc = connection error: desc = "transport: '
+            f'authentication handshake failed: tls: failed to verify certificate: {conn.detail}"'
+        )
     if not conn.ok or conn.pod is None:
         return (
             f'rpc error: code = Unavailable desc = connection error: desc = "transport: '
