@@ -48,6 +48,7 @@ class SimCluster:
         self.metrics = MetricStore(
             self.world, {app.namespace: dict(app.traffic) for app in self.apps}
         )
+        self.world.load = self.metrics.traffic.load_millicores
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None

@@ -80,6 +80,14 @@ def _mongo_shell(cluster: SimCluster, namespace: str, target: str, script: str, 
 
 
 # Each module registers its primitives on import.
-from sim.faults import aiopslab, infrastructure, workloads  # noqa: E402
+from sim.faults import aiopslab, capacity, infrastructure, workloads  # noqa: E402
 
-__all__ = ["PRIMITIVES", "FaultError", "aiopslab", "infrastructure", "inject", "workloads"]
+__all__ = [
+    "PRIMITIVES",
+    "FaultError",
+    "aiopslab",
+    "capacity",
+    "infrastructure",
+    "inject",
+    "workloads",
+]

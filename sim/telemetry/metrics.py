@@ -14,6 +14,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sim.clock import parse_time
+from sim.telemetry.autoscaling import FIELDS as HPA_FIELDS
+from sim.telemetry.autoscaling import hpa_series
 from sim.telemetry.deployments import deployment_series
 from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
 from sim.telemetry.requests import RequestCounters, request_series
@@ -85,7 +87,8 @@ class MetricStore:
         if found is None:
             return None
         program, ctx, seen = found
-        millicores, mib = program.usage(ctx, seen)
+        idle, mib = program.usage(ctx, seen)
+        millicores = idle + self.world.load(c.pod, c.run.name, t)
         limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
         if limit:
             millicores = min(millicores, limit)
@@ -103,7 +106,7 @@ class MetricStore:
         if found is None or not limit:
             return 0.0
         program, ctx, seen = found
-        return program.usage(ctx, seen)[0] / limit
+        return (program.usage(ctx, seen)[0] + self.world.load(c.pod, c.run.name, t)) / limit
 
     def counter(
         self,
@@ -410,4 +413,9 @@ FAMILIES += [
         "The number of available replicas per deployment.",
         partial(deployment_series, name="kube_deployment_status_replicas_available"),
     ),
+]
+
+FAMILIES += [
+    Family(name, "gauge", f"HorizontalPodAutoscaler {field}.", partial(hpa_series, name=name))
+    for name, field in HPA_FIELDS.items()
 ]

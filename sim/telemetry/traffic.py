@@ -12,11 +12,11 @@ first failure ends the request, as in the services' code.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.kube.resources import resource_for_kind
-from sim.telemetry.history import Container, containers
+from sim.telemetry.history import SCRAPE_SECONDS, Container, containers
 from sim.telemetry.snapshot import (
     PEER_MS,
     TIMEOUT_MS,
@@ -36,6 +36,7 @@ Obj = dict[str, Any]
 ENDPOINTS = resource_for_kind("Endpoints")
 PODS = resource_for_kind("Pod")
 NODES = resource_for_kind("Node")
+MAX_SLOWDOWN = 40.0
 
 
 class TrafficModel:
@@ -45,6 +46,7 @@ class TrafficModel:
         self.world = world
         self.entries = entries  # namespace -> {entry service: requests per second}
         self._cache: dict[tuple[str, datetime], Snapshot] = {}
+        self.surges: dict[str, list[tuple[datetime, float]]] = {}
 
     def snapshot(self, namespace: str, at: datetime) -> Snapshot:
         key = (namespace, at)
@@ -69,23 +71,57 @@ class TrafficModel:
             demand[c.pod_run.node] += found[0].usage(found[1], found[2])[0]
             if c.pod["metadata"]["namespace"] == namespace:
                 mine.append((c, *found))
+        running = []
         for c, program, ctx, seen in mine:
             telemetry = program.telemetry(ctx, seen)
             if telemetry is None:
                 continue
-            slowdown = _slowdown(c, program, ctx, seen) * self._contention(
-                c.pod_run.node, demand[c.pod_run.node]
-            )
             serving = bool(program.serving(ctx))
-            instances.append(Instance(c, telemetry, seen, c.ready(at), slowdown, serving))
+            instances.append(Instance(c, telemetry, seen, c.ready(at), 1.0, serving))
+            running.append((program, ctx))
         snap = Snapshot(namespace, at, instances)
         order = _topological([inst.telemetry for inst in instances])
         self._flow(snap, order)
+        # Only now is each instance's load known, and with it how slow its CPU makes it.
+        for index, (inst, (program, ctx)) in enumerate(zip(instances, running, strict=True)):
+            node = inst.container.pod_run.node
+            inst.slowdown = _slowdown(
+                inst.container, program, ctx, inst.seen, self._load(snap, index)
+            ) * self._contention(node, demand[node])
         for service in reversed(order):
             for index in snap.of(service):
                 for op in snap.instances[index].telemetry.operations:
                     snap.results[(index, op)] = self._outcomes(snap, index, op)
         return snap
+
+    @staticmethod
+    def _load(snap: Snapshot, index: int) -> float:
+        """Millicores an instance spends on its requests (rate x CPU per request)."""
+        inst = snap.instances[index]
+        rate = sum(snap.rates.get((index, op), 0.0) for op in inst.telemetry.operations)
+        return rate * inst.telemetry.cpu_ms_per_request
+
+    def load_millicores(self, pod: Obj, container: str, at: datetime) -> float:
+        """The load part of a container's CPU at `at` (World.load)."""
+        window = int(at.timestamp()) // SCRAPE_SECONDS
+        middle = datetime.fromtimestamp(window * SCRAPE_SECONDS + SCRAPE_SECONDS / 2, tz=UTC)
+        snap = self.snapshot(pod["metadata"]["namespace"], min(middle, self.world.now))
+        uid = pod["metadata"]["uid"]
+        for index, inst in enumerate(snap.instances):
+            if inst.container.pod_run.uid == uid and inst.container.run.name == container:
+                return self._load(snap, index)
+        return 0.0
+
+    def add_surge(self, namespace: str, since: datetime, factor: float) -> None:
+        """From `since`, the load generator sends `factor` times its usual rate."""
+        self.surges.setdefault(namespace, []).append((since, factor))
+
+    def _factor(self, namespace: str, at: datetime) -> float:
+        factor = 1.0
+        for since, value in self.surges.get(namespace, []):
+            if since <= at:
+                factor = value
+        return factor
 
     def _contention(self, node: str, millicores: float) -> float:
         """Run-queue delay on a node whose CPUs are nearly all wanted: every request on it
@@ -98,8 +134,9 @@ class TrafficModel:
 
     def _flow(self, snap: Snapshot, order: list[str]) -> None:
         incoming: dict[str, float] = defaultdict(float)
+        factor = self._factor(snap.namespace, snap.at)
         for service, rps in self.entries.get(snap.namespace, {}).items():
-            incoming[service] += rps
+            incoming[service] += rps * factor
         for service in order:
             receivers = snap.receivers(service)
             if not receivers or incoming[service] <= 0:
@@ -200,14 +237,17 @@ class TrafficModel:
         return pods
 
 
-def _slowdown(c: Container, program: Program, ctx: RunContext, seen: Observation) -> float:
+def _slowdown(
+    c: Container, program: Program, ctx: RunContext, seen: Observation, load: float
+) -> float:
     """Requests queue behind a CPU quota the service needs more than: latency grows with
-    demand over the limit, as it does under CFS throttling."""
+    demand (idle usage plus the requests' CPU) over the limit, as under CFS throttling."""
     limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
     if not limit:
         return 1.0
-    ratio = program.usage(ctx, seen)[0] / limit
-    return 1.0 + max(ratio - 0.7, 0.0) * 10
+    ratio = (program.usage(ctx, seen)[0] + load) / limit
+    # Capped: far past its quota a service is simply as slow as the clients tolerate.
+    return min(1.0 + max(ratio - 0.7, 0.0) * 10, MAX_SLOWDOWN)
 
 
 def _topological(telemetries: list[Telemetry]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sim.kube import errors
 from sim.kube.resources import resource_for_kind
 from sim.world.lifecycle import Attempt
+from sim.world.scheduling import parse_cpu
 from sim.world.software.base import Program, RunContext
 
 if TYPE_CHECKING:
@@ -109,7 +110,11 @@ def logs(
 
 
 def _usage(world: World, program: Program, ctx: RunContext) -> tuple[int, int]:
-    cpu, memory = program.usage(ctx, world.observation(ctx))
+    idle, memory = program.usage(ctx, world.observation(ctx))
+    cpu = idle + world.load(ctx.pod, ctx.container["name"], ctx.at)
+    limit = parse_cpu(((ctx.container.get("resources") or {}).get("limits") or {}).get("cpu"))
+    if limit:
+        cpu = min(cpu, limit)  # the CFS quota caps what it can use
     # A few percent of steady jitter per 30 s window, as metrics-server shows.
     window = int(world.now.timestamp() // 30)
     jitter = (

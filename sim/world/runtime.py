@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from sim.clock import SimClock
 from sim.kube import errors
 from sim.kube.resources import RESOURCE_TYPES, resource_for_kind
+from sim.kube.selectors import selector_matches
 from sim.kube.store import ObjectStore
 from sim.world import readback
 from sim.world.admission import admit
+from sim.world.autoscaler import Autoscaler
 from sim.world.certificates import Expiries
 from sim.world.chaos import ChaosController
 from sim.world.events import EventRecorder
@@ -67,6 +69,10 @@ class World:
         self.chaos = ChaosController(self)
         self.pressure = NodePressure(self)
         self.expiries = Expiries(self)
+        # Millicores a container spends serving requests, beyond its idle usage; set by
+        # whoever models the traffic (the telemetry layer), read by metrics and the HPA.
+        self.load: Callable[[Obj, str, datetime], float] = lambda pod, container, at: 0.0
+        self.autoscaler = Autoscaler(self)
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._ips: dict[str, set[str]] = {}
@@ -104,12 +110,14 @@ class World:
             + self.workloads.wake_times()
             + self.pressure.wake_times()
             + self.expiries.wake_times()
+            + self.autoscaler.wake_times()
         )
 
     def _reconcile(self) -> None:
         t = self.now
         for _ in range(MAX_PASSES):
             changed = self.gc.sync(t)
+            changed |= self.autoscaler.sync(t)
             changed |= self.workloads.sync(t)
             changed |= self.storage.sync(t)
             changed |= self.scheduler.sync(t)
@@ -158,6 +166,16 @@ class World:
                 if kind.namespaced and not kind.virtual:
                     for child in list(self.store.iter(kind, name)):
                         self.store.delete(kind, name, child["metadata"]["name"])
+
+    def pods_of_deployment(self, deployment: Obj) -> list[Obj]:
+        """The Deployment's pods that still count (not Failed or Succeeded)."""
+        selector = (deployment.get("spec") or {}).get("selector") or {}
+        return [
+            pod
+            for pod in self.store.iter(PODS, deployment["metadata"]["namespace"])
+            if selector_matches(selector, pod["metadata"].get("labels"))
+            and (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded")
+        ]
 
     def pods_of(self, owner_uid: str) -> list[Obj]:
         """Live pods whose controller is the object with this uid, in name order."""

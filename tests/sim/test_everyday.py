@@ -219,6 +219,14 @@ FIXES: dict[str, tuple[Fix, Fix]] = {
         renew_certificate("payment-tls", "payment"),
         kubectl("rollout", "restart", "deploy/payment"),
     ),
+    "hpa_maxed_out_hotel_frontend": (
+        kubectl("patch", "hpa", "frontend", "-p", '{"spec": {"maxReplicas": 8}}'),
+        kubectl("rollout", "restart", "deploy/frontend"),
+    ),
+    "traffic_surge_hotel_frontend": (
+        kubectl("scale", "deploy/frontend", "--replicas=4"),
+        kubectl("rollout", "restart", "deploy/frontend"),
+    ),
     "two_faults_hotel_oom_and_dns": (
         steps(
             kubectl("set", "resources", "deploy/recommendation", "--limits=memory=256Mi"),

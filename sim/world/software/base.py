@@ -113,6 +113,7 @@ class Telemetry:
     self_ms: float = 3.0  # time spent in the service itself per request
     extra_ms: float = 0.0  # added by whatever the program is going through (a flag, GC)
     failing: bool = False  # the service answers errors of its own
+    cpu_ms_per_request: float = 0.0  # CPU time one request costs (load drives CPU usage)
 
 
 class Program(ABC):

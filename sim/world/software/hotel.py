@@ -375,9 +375,13 @@ class HotelService(Program):
             callees["mongo"] = split_address(str(self.config.get(self.role.mongo_key)), 27017)[0]
             keys += ("mongo",)
         if self.binary == "frontend":
-            return Telemetry("frontend", "http", _ROUTES, callees, self_ms=2.0)
+            return Telemetry(
+                "frontend", "http", _ROUTES, callees, self_ms=2.0, cpu_ms_per_request=3.0
+            )
         method = f"/{self.binary}.{self.binary.capitalize()}/{_METHODS.get(self.binary, 'Call')}"
-        return Telemetry(self.binary, "grpc", {method: keys}, callees, self_ms=1.0)
+        return Telemetry(
+            self.binary, "grpc", {method: keys}, callees, self_ms=1.0, cpu_ms_per_request=1.0
+        )
 
     def runtime_log(
         self,
