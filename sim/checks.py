@@ -223,7 +223,7 @@ class ConnectParams(Params):
 def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> CheckResult:
     """Connect from a pod of `source` to `address` as its software would."""
     from sim.world.software.base import RunContext, split_address
-    from sim.world.software.mongodb import mongo_connect
+    from sim.world.software.mongoclient import mongo_connect
 
     world = cluster.world
     with cluster.api.lock:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from sim.world.software.busybox import busybox_factory
 from sim.world.software.catalog import Catalog, ImageEntry, ProgramFactory
 from sim.world.software.dsb import thrift_factory
 from sim.world.software.generic import generic_factory, git_clone_factory, pause_factory
 from sim.world.software.hotel import hotel_factory
 from sim.world.software.mongoshell import mongod_factory
 from sim.world.software.openresty import openresty_factory
-from sim.world.software.otel import busybox_factory, demo_factory, flagd_factory
+from sim.world.software.otel import demo_factory, flagd_factory
 from sim.world.software.stress import stress_factory
 
 if TYPE_CHECKING:

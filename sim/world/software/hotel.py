@@ -5,7 +5,6 @@ consul, MongoDB through mgo. Their startup lines, panics and request errors foll
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,94 +22,11 @@ from sim.world.software.base import (
     ticks,
 )
 from sim.world.software.catalog import ImageEntry
-from sim.world.software.mongodb import mongo_connect, record_unauthorized
+from sim.world.software.hotel_roles import FRONTEND_CALLS, METHODS, ROLES, ROUTES, Role
+from sim.world.software.mongoclient import mongo_connect, record_unauthorized
 
 PODS = resource_for_kind("Pod")
 DIAL_TIMEOUT = 10.0  # mgo.Dial gives up after this long without a reachable server
-
-
-@dataclass(frozen=True)
-class Role:
-    """What one binary of the image does."""
-
-    port_key: str
-    calls: tuple[str, ...] = ()  # consul names of the services it calls
-    mongo_key: str | None = None
-    database: str = ""
-    collection: str = ""
-    credentials: bool = False  # dials mongodb://admin:admin@... (the --auth databases)
-    memc_key: str | None = None
-    registers: bool = True
-
-
-ROLES: dict[str, Role] = {
-    "frontend": Role(
-        "FrontendPort",
-        ("srv-search", "srv-profile", "srv-recommendation", "srv-user", "srv-reservation"),
-        registers=False,
-    ),
-    "search": Role("SearchPort", ("srv-geo", "srv-rate")),
-    "geo": Role(
-        "GeoPort",
-        mongo_key="GeoMongoAddress",
-        database="geo-db",
-        collection="geo",
-        credentials=True,
-    ),
-    "rate": Role(
-        "RatePort",
-        mongo_key="RateMongoAddress",
-        database="rate-db",
-        collection="inventory",
-        credentials=True,
-        memc_key="RateMemcAddress",
-    ),
-    "profile": Role(
-        "ProfilePort",
-        mongo_key="ProfileMongoAddress",
-        database="profile-db",
-        collection="hotels",
-        memc_key="ProfileMemcAddress",
-    ),
-    "recommendation": Role(
-        "RecommendPort",
-        mongo_key="RecommendMongoAddress",
-        database="recommendation-db",
-        collection="recommendation",
-    ),
-    "reservation": Role(
-        "ReservePort",
-        mongo_key="ReserveMongoAddress",
-        database="reservation-db",
-        collection="reservation",
-        memc_key="ReserveMemcAddress",
-    ),
-    "user": Role("UserPort", mongo_key="UserMongoAddress", database="user-db", collection="user"),
-}
-# The frontend's HTTP routes and what each calls; every other service serves one gRPC method.
-_ROUTES = {
-    "HTTP GET /hotels": ("srv-search", "srv-profile"),
-    "HTTP GET /recommendations": ("srv-recommendation", "srv-profile"),
-    "HTTP POST /user": ("srv-user",),
-    "HTTP POST /reservation": ("srv-user", "srv-reservation"),
-}
-_METHODS = {
-    "search": "Nearby",
-    "geo": "Nearby",
-    "rate": "GetRates",
-    "profile": "GetProfiles",
-    "recommendation": "GetRecommendations",
-    "user": "CheckUser",
-    "reservation": "MakeReservation",
-}
-# What the frontend's handlers call, for the error lines a failing dependency produces.
-_FRONTEND_CALLS = {
-    "srv-search": ("searchHandler", "SearchHandler Nearby"),
-    "srv-profile": ("searchHandler", "SearchHandler GetProfiles"),
-    "srv-recommendation": ("recommendHandler", "recommendHandler GetRecommendations"),
-    "srv-user": ("userHandler", "userHandler CheckUser"),
-    "srv-reservation": ("reservationHandler", "reservationHandler MakeReservation"),
-}
 
 
 def _grpc_error(status: str) -> str:
@@ -376,9 +292,9 @@ class HotelService(Program):
             keys += ("mongo",)
         if self.binary == "frontend":
             return Telemetry(
-                "frontend", "http", _ROUTES, callees, self_ms=2.0, cpu_ms_per_request=3.0
+                "frontend", "http", ROUTES, callees, self_ms=2.0, cpu_ms_per_request=3.0
             )
-        method = f"/{self.binary}.{self.binary.capitalize()}/{_METHODS.get(self.binary, 'Call')}"
+        method = f"/{self.binary}.{self.binary.capitalize()}/{METHODS.get(self.binary, 'Call')}"
         return Telemetry(
             self.binary, "grpc", {method: keys}, callees, self_ms=1.0, cpu_ms_per_request=1.0
         )
@@ -415,7 +331,7 @@ class HotelService(Program):
                 f"Failed to query {self.role.database}: {reason}",
             )
         if self.binary == "frontend":
-            _handler, call = _FRONTEND_CALLS.get(name, ("handler", name))
+            _handler, call = FRONTEND_CALLS.get(name, ("handler", name))
             return self._log(
                 t, "ERR", "services/frontend/server.go:172", f"{call} failed: {_grpc_error(status)}"
             )

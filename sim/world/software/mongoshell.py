@@ -12,7 +12,8 @@ from sim.world.lifecycle import Fate, LogLine
 from sim.world.mongo import ShellError, run_shell_script
 from sim.world.software.base import Program, RunContext
 from sim.world.software.catalog import ImageEntry
-from sim.world.software.mongodb import MongoDB, mongo_connect
+from sim.world.software.mongoclient import mongo_connect
+from sim.world.software.mongodb import MongoDB
 
 
 class MongoShell(Program):
