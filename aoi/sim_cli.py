@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import textwrap
 import threading
 from pathlib import Path
 from types import FrameType
@@ -76,16 +77,33 @@ def show(
     if as_json:
         typer.echo(json.dumps({**summary(scenario), **scenario.model_dump()}, indent=2))
         return
+    from sim.faults import PRIMITIVES
+
     labels = scenario.labels
+    story = textwrap.fill(
+        scenario.description, width=96, initial_indent="  story:      ", subsequent_indent=" " * 14
+    )
     lines = [
         f"{scenario.id}: {scenario.title}",
         f"  app:        {scenario.app} (namespace {load_app(scenario.app).namespace})",
-        f"  story:      {scenario.description}" if scenario.description else "",
-        f"  history:    deployed {scenario.history.deployed_minutes_ago:g} min ago, fault "
-        f"{scenario.history.fault_minutes_ago:g} min ago",
+        story if scenario.description else "",
+        f"  timeline:   deployed {scenario.history.deployed_minutes_ago:g} min ago; the fault "
+        f"shows from {scenario.history.fault_minutes_ago:g} min ago",
         "  faults:",
     ]
-    lines += [f"    - {f.primitive} {json.dumps(f.params)}" for f in scenario.faults]
+    for fault in sorted(
+        scenario.faults,
+        key=lambda f: -(f.at_minutes_ago or scenario.history.fault_minutes_ago),
+    ):
+        when = fault.at_minutes_ago or scenario.history.fault_minutes_ago
+        entry = PRIMITIVES.entries.get(fault.primitive)
+        lines.append(f"    - {when:g} min ago: {fault.primitive} {json.dumps(fault.params)}")
+        if entry is not None and entry.summary:
+            lines.append(
+                textwrap.fill(
+                    entry.summary, width=96, initial_indent=" " * 8, subsequent_indent=" " * 8
+                )
+            )
     lines += [
         "  answer key:",
         f"    detected:           {'Yes' if labels.detected else 'No'}",

@@ -60,10 +60,7 @@ class RolloutParams(Params):
 @CHECKS.register("rollout_complete", RolloutParams)
 def _rollout_complete(cluster: SimCluster, namespace: str, p: RolloutParams) -> CheckResult:
     """As `kubectl rollout status`: every replica updated, ready and available."""
-    try:
-        d = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
-    except ApiError:
-        return CheckResult("rollout_complete", False, f"deployment {p.deployment} not found")
+    d = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
     want = int(d["spec"].get("replicas", 1))
     status = d.get("status") or {}
     counts = [status.get(k, 0) for k in ("updatedReplicas", "readyReplicas", "availableReplicas")]
@@ -86,10 +83,7 @@ class LimitParams(Params):
 @CHECKS.register("limit_at_least", LimitParams)
 def _limit_at_least(cluster: SimCluster, namespace: str, p: LimitParams) -> CheckResult:
     """The container's limit is back to a value the service fits in (or removed)."""
-    try:
-        d = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
-    except ApiError:
-        return CheckResult("limit_at_least", False, f"deployment {p.deployment} not found")
+    d = cluster.api.get(Target.of("Deployment", namespace, p.deployment))
     parse = parse_cpu if p.resource == "cpu" else parse_memory
     for c in d["spec"]["template"]["spec"]["containers"]:
         if p.container not in (None, c["name"]):
@@ -167,10 +161,7 @@ class ClaimParams(Params):
 
 @CHECKS.register("claim_bound", ClaimParams)
 def _claim_bound(cluster: SimCluster, namespace: str, p: ClaimParams) -> CheckResult:
-    try:
-        pvc = cluster.api.get(Target.of("PersistentVolumeClaim", namespace, p.claim))
-    except ApiError:
-        return CheckResult("claim_bound", False, f"claim {p.claim} not found")
+    pvc = cluster.api.get(Target.of("PersistentVolumeClaim", namespace, p.claim))
     phase = (pvc.get("status") or {}).get("phase")
     return CheckResult("claim_bound", phase == "Bound", f"claim {p.claim} is {phase}")
 

@@ -3,8 +3,6 @@ every primitive the right fix heals the app while a plausible wrong one does not
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +12,8 @@ from sim.faults import PRIMITIVES
 from sim.scenario import bundled_scenarios
 from sim.world.certificates import make_certificate
 from tests.conftest import Kubectl
+from tests.sim.fixes import Fix, fix_configmap, kubectl, mitigation_after, patch, steps
 
-Fix = Callable[[Kubectl], None]
 EVERYDAY = sorted(k for k, v in bundled_scenarios().items() if "everyday" in v.tags)
 
 
@@ -59,17 +57,6 @@ def test_fault_shows_and_pages(scenario_cluster: Any, scenario_id: str) -> None:
 # -- fixes --------------------------------------------------------------------------------------
 
 
-def kubectl(*args: str) -> Fix:
-    def run(k: Kubectl) -> None:
-        k.run(*args, writer=True)
-
-    return run
-
-
-def patch(kind: str, name: str, ops: list[dict[str, Any]]) -> Fix:
-    return kubectl("patch", kind, name, "--type", "json", "-p", json.dumps(ops))
-
-
 def renew_certificate(secret: str, name: str) -> Fix:
     """What an SRE does with a fresh certificate: `kubectl create secret tls --dry-run=client
     -o yaml | kubectl apply -f -`."""
@@ -96,23 +83,6 @@ def renew_certificate(secret: str, name: str) -> Fix:
             writer=True,
         ).stdout
         k.run("apply", "-f", "-", writer=True, stdin=manifest)
-
-    return run
-
-
-def steps(*fixes: Fix) -> Fix:
-    def run(k: Kubectl) -> None:
-        for fix in fixes:
-            fix(k)
-
-    return run
-
-
-def fix_configmap(name: str, key: str, find: str, replace: str) -> Fix:
-    def run(k: Kubectl) -> None:
-        configmap = k.json("get", "cm", name)
-        configmap["data"][key] = configmap["data"][key].replace(find, replace)
-        k.run("replace", "-f", "-", writer=True, stdin=json.dumps(configmap))
 
     return run
 
@@ -246,15 +216,11 @@ def test_every_everyday_primitive_has_a_fix_test() -> None:
 @pytest.mark.parametrize("scenario_id", sorted(FIXES))
 def test_right_fix_heals(scenario_cluster: Any, scenario_id: str) -> None:
     running, k = scenario_cluster(scenario_id)
-    FIXES[scenario_id][0](k)
-    running.cluster.advance(330)  # the longest back-off, and memory pressure's transition
-    score = running.score("mitigation", None)
+    score = mitigation_after(running, k, FIXES[scenario_id][0])
     assert score.success and score.verified, score.detail
 
 
 @pytest.mark.parametrize("scenario_id", sorted(FIXES))
 def test_wrong_fix_does_not(scenario_cluster: Any, scenario_id: str) -> None:
     running, k = scenario_cluster(scenario_id)
-    FIXES[scenario_id][1](k)
-    running.cluster.advance(330)
-    assert not running.score("mitigation", None).verified
+    assert not mitigation_after(running, k, FIXES[scenario_id][1]).verified

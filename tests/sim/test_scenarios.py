@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import yaml
 
 from sim.scenario import bundled_scenarios
 from tests.conftest import Kubectl
+from tests.sim.fixes import Fix, apply, delete_pods, kubectl, mitigation_after, patch
 
 Check = Callable[[Kubectl], None]
 
@@ -229,35 +229,10 @@ def _flag_off(k: Kubectl) -> None:
     k.run("rollout", "restart", "deploy/flagd", writer=True)
 
 
-def _patch(kind: str, name: str, ops: list[dict[str, Any]]) -> Callable[[Kubectl], None]:
-    def run(k: Kubectl) -> None:
-        k.run("patch", kind, name, "--type", "json", "-p", json.dumps(ops), writer=True)
-
-    return run
-
-
-def _kubectl(*args: str) -> Callable[[Kubectl], None]:
-    def run(k: Kubectl) -> None:
-        k.run(*args, writer=True)
-
-    return run
-
-
-def _apply(manifest: dict[str, Any]) -> Callable[[Kubectl], None]:
-    def run(k: Kubectl) -> None:
-        k.run("apply", "-f", "-", writer=True, stdin=yaml.safe_dump(manifest))
-
-    return run
-
-
 def _unbind_volumes(k: Kubectl) -> None:
     for pv in k.json("get", "pv")["items"]:
         if pv["status"]["phase"] == "Released":
-            _patch("pv", pv["metadata"]["name"], [{"op": "remove", "path": "/spec/claimRef"}])(k)
-
-
-def _delete_pods(label: str) -> Callable[[Kubectl], None]:
-    return _kubectl("delete", "pod", "-l", label)
+            patch("pv", pv["metadata"]["name"], [{"op": "remove", "path": "/spec/claimRef"}])(k)
 
 
 TARGET_PORT_FIX = [{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9090}]
@@ -266,22 +241,22 @@ RECREATE = (
     "db.createUser({user: 'admin', pwd: 'admin', roles: [{role: "
     "'userAdminAnyDatabase', db: 'admin'}]}); " + GRANT
 )
-FIXES: dict[str, tuple[Callable[[Kubectl], None], Callable[[Kubectl], None]]] = {
+FIXES: dict[str, tuple[Fix, Fix]] = {
     "k8s_target_port-misconfig-1": (
-        _patch("svc", "user-service", TARGET_PORT_FIX),
-        _kubectl("rollout", "restart", "deploy/user-service"),
+        patch("svc", "user-service", TARGET_PORT_FIX),
+        kubectl("rollout", "restart", "deploy/user-service"),
     ),
     "k8s_target_port-misconfig-2": (
-        _patch("svc", "text-service", TARGET_PORT_FIX),
-        _delete_pods("service=text-service"),
+        patch("svc", "text-service", TARGET_PORT_FIX),
+        delete_pods("service=text-service"),
     ),
     "k8s_target_port-misconfig-3": (
-        _patch("svc", "post-storage-service", TARGET_PORT_FIX),
-        _kubectl("rollout", "restart", "deploy/post-storage-service"),
+        patch("svc", "post-storage-service", TARGET_PORT_FIX),
+        kubectl("rollout", "restart", "deploy/post-storage-service"),
     ),
     "auth_miss_mongodb-1": (
         lambda k: (
-            _patch(
+            patch(
                 "cm",
                 "url-shorten-mongodb",
                 [
@@ -294,43 +269,43 @@ FIXES: dict[str, tuple[Callable[[Kubectl], None], Callable[[Kubectl], None]]] = 
             )(k),
             k.run("rollout", "restart", "deploy/url-shorten-mongodb", writer=True),
         ),
-        _kubectl("rollout", "restart", "deploy/url-shorten-service"),
+        kubectl("rollout", "restart", "deploy/url-shorten-service"),
     ),
     "scale_pod_zero_social_net-1": (
-        _kubectl("scale", "deploy/user-service", "--replicas=1"),
-        _kubectl("scale", "deploy/user-service", "--replicas=2"),
+        kubectl("scale", "deploy/user-service", "--replicas=1"),
+        kubectl("scale", "deploy/user-service", "--replicas=2"),
     ),
     "assign_to_non_existent_node_social_net-1": (
-        _patch(
+        patch(
             "deploy", "user-service", [{"op": "remove", "path": "/spec/template/spec/nodeSelector"}]
         ),
-        _delete_pods("service=user-service"),
+        delete_pods("service=user-service"),
     ),
     "revoke_auth_mongodb-1": (
-        _apply(_job("grant", "mongodb-geo", "admin", GRANT % "geo-db")),
-        _kubectl("rollout", "restart", "deploy/geo"),
+        apply(_job("grant", "mongodb-geo", "admin", GRANT % "geo-db")),
+        kubectl("rollout", "restart", "deploy/geo"),
     ),
     "revoke_auth_mongodb-2": (
-        _apply(_job("grant", "mongodb-rate", "admin", GRANT % "rate-db")),
-        _kubectl("rollout", "restart", "deploy/rate"),
+        apply(_job("grant", "mongodb-rate", "admin", GRANT % "rate-db")),
+        kubectl("rollout", "restart", "deploy/rate"),
     ),
     "user_unregistered_mongodb-1": (
-        _apply(_job("recreate", "mongodb-geo", "root", RECREATE % "geo-db")),
-        _kubectl("rollout", "restart", "deploy/mongodb-geo"),
+        apply(_job("recreate", "mongodb-geo", "root", RECREATE % "geo-db")),
+        kubectl("rollout", "restart", "deploy/mongodb-geo"),
     ),
     "user_unregistered_mongodb-2": (
-        _apply(_job("recreate", "mongodb-rate", "root", RECREATE % "rate-db")),
-        _kubectl("rollout", "restart", "deploy/mongodb-rate"),
+        apply(_job("recreate", "mongodb-rate", "root", RECREATE % "rate-db")),
+        kubectl("rollout", "restart", "deploy/mongodb-rate"),
     ),
     "misconfig_app_hotel_res-1": (
-        _kubectl(
+        kubectl(
             "set", "image", "deploy/geo", "hotel-reserv-geo=yinfangchen/hotelreservation:latest"
         ),
-        _kubectl("rollout", "restart", "deploy/geo"),
+        kubectl("rollout", "restart", "deploy/geo"),
     ),
-    "redeploy_without_PV-1": (_unbind_volumes, _delete_pods("io.kompose.service=mongodb-geo")),
+    "redeploy_without_PV-1": (_unbind_volumes, delete_pods("io.kompose.service=mongodb-geo")),
     "wrong_bin_usage-1": (
-        _patch(
+        patch(
             "deploy",
             "profile",
             [
@@ -341,11 +316,11 @@ FIXES: dict[str, tuple[Callable[[Kubectl], None], Callable[[Kubectl], None]]] = 
                 }
             ],
         ),
-        _kubectl("rollout", "restart", "deploy/profile"),
+        kubectl("rollout", "restart", "deploy/profile"),
     ),
     "astronomy_shop_kafka_queue_problems-1": (
         _flag_off,
-        _kubectl("rollout", "restart", "deploy/kafka"),
+        kubectl("rollout", "restart", "deploy/kafka"),
     ),
 }
 
@@ -357,21 +332,17 @@ def test_every_mitigation_scenario_has_fixes() -> None:
 
 @pytest.mark.parametrize("scenario_id", sorted(FIXES))
 def test_right_fix_heals(scenario_cluster: Any, scenario_id: str) -> None:
-    running, kubectl = scenario_cluster(scenario_id)
+    running, k = scenario_cluster(scenario_id)
     unfixed = running.score("mitigation", None)
     assert not unfixed.verified, unfixed.detail
-    FIXES[scenario_id][0](kubectl)
-    running.cluster.advance(330)  # long enough for the longest crash-loop back-off
-    score = running.score("mitigation", None)
+    score = mitigation_after(running, k, FIXES[scenario_id][0])
     assert score.success and score.verified, score.detail
 
 
 @pytest.mark.parametrize("scenario_id", sorted(FIXES))
 def test_wrong_fix_does_not(scenario_cluster: Any, scenario_id: str) -> None:
-    running, kubectl = scenario_cluster(scenario_id)
-    FIXES[scenario_id][1](kubectl)
-    running.cluster.advance(330)
-    score = running.score("mitigation", None)
+    running, k = scenario_cluster(scenario_id)
+    score = mitigation_after(running, k, FIXES[scenario_id][1])
     assert not score.verified, score.detail
 
 

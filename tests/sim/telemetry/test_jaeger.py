@@ -93,3 +93,18 @@ def test_bad_requests_get_jaeger_errors(social_network: Any) -> None:
     assert unknown["http_status"] == 404 and unknown["data"] is None
     bad = jaeger(running, "/api/traces", service="user-service", minDuration="soon")
     assert bad["http_status"] == 400
+
+
+def test_database_call_errors_where_resolution_fails(scenario_cluster: Any) -> None:
+    running, _ = scenario_cluster("dns_failure_hotel_geo_db")
+    found = jaeger(
+        running, "/api/traces", service="geo", tags=json.dumps({"error": "true"}), limit=3
+    )["data"]
+    assert found
+    trace = spans(found[0])
+    geo = next(s for s in trace if s["service"] == "geo" and s["tags"]["span.kind"] == "server")
+    failing = [s for s in trace if s["parent"] == geo["id"]]
+    assert failing and failing[0]["tags"]["peer.service"] == "mongodb-geo"
+    assert failing[0]["tags"]["error"] is True
+    callers = [s for s in trace if s["service"] == "search" and s["tags"].get("error")]
+    assert callers  # the consequence shows in the caller's spans

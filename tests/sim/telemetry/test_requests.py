@@ -87,3 +87,26 @@ def test_request_histograms_have_series_and_metadata(social_network: Any) -> Non
         running, 'sum(http_server_request_duration_seconds_count{service="nginx-web-server"})'
     )[0][1]
     assert abs(counts[-1][1] - total) < 1e-6 * total
+
+
+def test_throttling_ratio_is_high_only_for_the_throttled_container(scenario_cluster: Any) -> None:
+    running, _ = scenario_cluster("cpu_throttling_hotel_frontend")
+    ratio = (
+        "sum by (container) (increase(container_cpu_cfs_throttled_periods_total[3m]))"
+        " / sum by (container) (increase(container_cpu_cfs_periods_total[3m]))"
+    )
+    throttled = by(vector(running, ratio), "container")
+    assert throttled.pop("hotel-reserv-frontend") > 0.9
+    assert max(throttled.values()) < 0.1
+    before = (running.fault_time - timedelta(minutes=2)).timestamp()
+    assert by(vector(running, ratio, time=before), "container")["hotel-reserv-frontend"] < 0.1
+
+
+def test_one_refused_replica_of_three_fails_a_third_of_the_calls(scenario_cluster: Any) -> None:
+    running, _ = scenario_cluster("db_connections_exhausted_social_post_storage")
+    share = (
+        "sum(rate(rpc_server_duration_seconds_count"
+        '{service="compose-post-service", error_type!=""}[1m]))'
+        ' / sum(rate(rpc_server_duration_seconds_count{service="compose-post-service"}[1m]))'
+    )
+    assert 0.25 < vector(running, share)[0][1] < 0.75
