@@ -105,6 +105,9 @@ def test_demo_runs_end_to_end() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "kube-system" in result.stdout
+    assert "[FIRING:1] ServiceHighErrorRate" in result.stdout  # the page
+    assert "/wrk2-api/user/register              100%" in result.stdout  # the numbers
+    assert "ERROR compose-post-service   client  user_server" in result.stdout  # the trace
     assert "is forbidden" in result.stdout
     assert "AIOpsLab success: True; verified: True" in result.stdout
 
