@@ -37,6 +37,15 @@ def run_check(
         return CheckResult(name, False, str(exc))
 
 
+def workload_pods(cluster: SimCluster, namespace: str, workload: str) -> list[Obj]:
+    """The pods of a workload, by the `<workload>-` prefix its controller names them with."""
+    return [
+        pod
+        for pod in cluster.world.store.kind_iter("Pod", namespace)
+        if pod["metadata"]["name"].startswith(workload + "-")
+    ]
+
+
 # -- AIOpsLab's sweeps ----------------------------------------------------------------------
 
 
@@ -225,9 +234,8 @@ def _dependency_ok(cluster: SimCluster, namespace: str, p: ConnectParams) -> Che
         world.sync()
         pods = [
             pod
-            for pod in world.store.kind_iter("Pod", namespace)
-            if pod["metadata"]["name"].startswith(p.source + "-")
-            and (pod.get("status") or {}).get("podIP")
+            for pod in workload_pods(cluster, namespace, p.source)
+            if (pod.get("status") or {}).get("podIP")
         ]
         if not pods:
             return CheckResult("dependency_ok", False, f"no running pod of {p.source}")

@@ -8,7 +8,7 @@ import base64
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sim.checks import CHECKS, CheckResult
+from sim.checks import CHECKS, CheckResult, workload_pods
 from sim.kube.api import Target
 from sim.kube.errors import ApiError
 from sim.registry import Params
@@ -126,9 +126,7 @@ def _node_unpressured(cluster: SimCluster, namespace: str, p: NodeParams) -> Che
     with cluster.api.lock:
         world.sync()
         pods = [
-            pod
-            for pod in world.store.kind_iter("Pod", namespace)
-            if pod["metadata"]["name"].startswith(p.near + "-") and pod["spec"].get("nodeName")
+            pod for pod in workload_pods(cluster, namespace, p.near) if pod["spec"].get("nodeName")
         ]
         if not pods:
             return CheckResult("node_unpressured", False, f"no scheduled pod of {p.near}")
