@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from aoi import demo, sim_cli
+from aoi import demo, policy_cli, sim_cli
 from aoi.settings import SettingsError, load_settings
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(sim_cli.app, name="sim")
+app.add_typer(policy_cli.app, name="policy")
 app.command("demo")(demo.demo)
 
 

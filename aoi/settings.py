@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     # Where AOI keeps what it writes (kubeconfigs of served clusters, later trajectories).
     state_dir: Path = Path.home() / ".aoi"
     log_level: str = "INFO"
+    # The safety policy (policies/default.yaml when unset).
+    policy: Path | None = None
 
 
 def load_settings() -> Settings:

@@ -123,3 +123,31 @@ def test_alert_prints_the_webhook_or_the_slack_message() -> None:
     assert quiet.exit_code == 1 and "no alert fires" in quiet.output
     bad = runner.invoke(app, ["sim", "alert", "noop_detection_social_network-1", "--format", "x"])
     assert bad.exit_code == 2 and "unknown format" in bad.output
+
+
+def test_policy_check_prints_one_decision(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["policy", "check", "--role", "executor", "--", "kubectl", "delete", "ns", "shop"],
+    )
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    assert decision["decision"] == "deny" and decision["class"] == "forbidden"
+    batch = tmp_path / "commands.txt"
+    batch.write_text('kubectl get pods\n# a comment\nkubectl get "pods\nkubectl get secrets\n')
+    result = runner.invoke(app, ["policy", "check", "--batch", str(batch)])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [d["decision"] for d in lines] == ["allow", "deny", "deny"]
+    assert "cannot split" in lines[1]["reason"]
+    bad = runner.invoke(app, ["policy", "check", "--role", "admin", "--", "kubectl", "get"])
+    assert bad.exit_code == 2 and "unknown role" in bad.output
+
+
+def test_policy_redact_masks_and_summarises(tmp_path: Path) -> None:
+    source = tmp_path / "log.txt"
+    source.write_text("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")
+    result = runner.invoke(app, ["policy", "redact", str(source)])
+    assert result.exit_code == 0
+    assert "[REDACTED:aws_access_key]" in result.stdout and "AKIA" not in result.stdout
+    missing = runner.invoke(app, ["policy", "redact", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 1 and "cannot read" in missing.output

@@ -1,0 +1,181 @@
+"""Masking secrets and personal data in any text before it reaches a model or storage.
+
+Each rule recognises one kind of secret by its own shape (a JWT, an AWS key id, a PEM block)
+or by the name it is given (`password=`, `"apiKey":`, a Secret manifest's `data:`), and
+replaces only the secret part with `[REDACTED:<kind>]`. There is deliberately no generic
+"high-entropy string" rule: image digests, UIDs, pod-name hashes and resourceVersions are
+what Kubernetes output is made of and must stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from policies.policy import RedactionRules
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    group: int = 0  # the group holding the secret (0: the whole match)
+    key_group: int | None = None  # the group holding the name it was given, if any
+
+
+def _rule(kind: str, regex: str, group: int = 0, key_group: int | None = None) -> Rule:
+    return Rule(kind, re.compile(regex), group, key_group)
+
+
+# Kubernetes field names that contain "secret" or "token" but hold a reference or a setting,
+# never a secret: masking them would mangle ordinary manifests and `kubectl describe`.
+K8S_FIELDS = {
+    "secretname",
+    "secretref",
+    "secretkeyref",
+    "secretproviderclass",
+    "imagepullsecrets",
+    "tokenexpirationseconds",
+    "automountserviceaccounttoken",
+    "serviceaccounttoken",
+    "token_path",
+    "tokenpath",
+    "tokenfile",
+    "token-file",
+    "password_file",
+    "passwordfile",
+    "credentialsfile",
+    "secrets-store",
+    "secret_name",
+    "secret-name",
+}
+
+
+# Order matters: whole blocks and specific shapes first, then names.
+RULES: tuple[Rule, ...] = (
+    _rule(
+        "private_key",
+        # A whole block, or (in JSON strings, one line with \n escapes) up to its end.
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?"
+        r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----"
+        r"|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=\s])*",
+    ),
+    _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    _rule("bearer_token", r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9\-._~+/]{16,}=*)", 1),
+    _rule("aws_access_key", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b"),
+    _rule(
+        "aws_secret_key",
+        r"(?i)(?:aws)?_?secret_?(?:access)?_?key\b[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})",
+        1,
+    ),
+    _rule("gcp_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    _rule("gcp_private_key_id", r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\"", 1),
+    _rule("azure_key", r"(?i)(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/=]{20,})", 1),
+    _rule("azure_client_secret", r"\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}\b"),
+    _rule("slack_token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}\b|\bxapp-\d-[A-Za-z0-9-]{10,}\b"),
+    _rule(
+        "slack_webhook",
+        r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
+    ),
+    _rule("github_token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b"),
+    _rule("url_password", r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@", 1),
+    _rule(
+        "credential",
+        # `password: x`, `DB_PASSWORD=x`, `"apiKey": "x"`, `--token=x`, `client_secret = x`
+        r"(?im)(?:^|(?<=[\s\"'{,(-]))([\w.-]*(?:pass[_-]?w(?:or)?d|passwd|pwd|secret|token"
+        r"|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth[_-]?key)[\w.-]*)"
+        r"[\"']?[ \t]*[:=][ \t]*[\"']?(?!<)([^\s\"',}]{3,})",
+        2,
+        key_group=1,
+    ),
+    _rule("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+)
+IP_RULE = _rule("ip", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
+# `secret_name`, `token-ttl`, `password_file`, `tokenExpirationSeconds`: about a secret.
+SETTING_SUFFIXES = ("name", "ref", "ttl", "file", "path", "seconds", "expiration", "mode", "type")
+# Values that look like credentials by name but say nothing secret.
+HARMLESS = {"true", "false", "null", "none", "<none>", "redacted", "***", "changeme?"}
+
+
+def _names_a_setting(key: str) -> bool:
+    """A key that mentions secrets or tokens but holds a reference or a setting."""
+    key = key.lower()
+    return key in K8S_FIELDS or key.endswith(SETTING_SUFFIXES)
+
+
+@dataclass
+class Redaction:
+    text: str
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def mask(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+def redact(text: str, rules: RedactionRules | None = None) -> Redaction:
+    """`text` with every secret it holds masked, and how many of each kind."""
+    rules = rules or RedactionRules()
+    counts: Counter[str] = Counter()
+    text = _secret_manifests(text, counts)
+    active = list(RULES)
+    active += [_rule(p.name, p.regex) for p in rules.extra_patterns]
+    if rules.mask_ips:
+        active.append(IP_RULE)
+    for rule in active:
+        text = rule.pattern.sub(_replacer(rule, counts), text)
+    return Redaction(text, counts)
+
+
+def _replacer(rule: Rule, counts: Counter[str]) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        secret = match.group(rule.group)
+        if secret is None or "[REDACTED:" in secret or secret.lower() in HARMLESS:
+            return match.group(0)
+        if rule.key_group is not None and _names_a_setting(match.group(rule.key_group)):
+            return match.group(0)
+        counts[rule.kind] += 1
+        start, end = match.span(rule.group)
+        whole = match.group(0)
+        offset = match.start(0)
+        return whole[: start - offset] + mask(rule.kind) + whole[end - offset :]
+
+    return replace
+
+
+_SECRET_KIND = re.compile(r"(?m)^\s*\"?kind\"?\s*:\s*\"?Secret\"?\s*,?\s*$")
+_DATA_BLOCK = re.compile(r"(?m)^(\s*)\"?(?:data|stringData)\"?\s*:\s*(\{)?\s*$")
+_YAML_ENTRY = re.compile(r"^(\s*)([\w.-]+|\"[^\"]+\")\s*:\s*(.+)$")
+
+
+def _secret_manifests(text: str, counts: Counter[str]) -> str:
+    """Every value under `data:`/`stringData:` of a Secret manifest (YAML or JSON)."""
+    if not _SECRET_KIND.search(text):
+        return text
+    lines = text.split("\n")
+    inside: str | None = None  # the indentation of the data block's entries' parent
+    for i, line in enumerate(lines):
+        block = _DATA_BLOCK.match(line)
+        if block is not None:
+            inside = block.group(1)
+            continue
+        if inside is None:
+            continue
+        entry = _YAML_ENTRY.match(line)
+        if entry is None or len(entry.group(1)) <= len(inside):
+            inside = None if line.strip() not in ("", "}", "},") else inside
+            if line.strip().startswith("}"):
+                inside = None
+            continue
+        value = entry.group(3)
+        comma = "," if value.rstrip().endswith(",") else ""
+        quote = '"' if value.strip().startswith('"') else ""
+        lines[i] = f"{entry.group(1)}{entry.group(2)}: {quote}{mask('secret_data')}{quote}{comma}"
+        counts["secret_data"] += 1
+    return "\n".join(lines)
