@@ -1,0 +1,80 @@
+"""kubectl as a tool: the agent proposes argv, `policies` decides for the agent's role, and
+only then does the real binary run (never a shell), with the target's kubeconfig and the
+role's identity added by this trusted code, a timeout, redaction and an output cap."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+from agents.target import ClusterTarget
+from agents.tools.record import DEFAULT_CAP, ToolCall, cap
+from policies import Policy, Role, classify_command
+from policies.redaction import redact
+
+
+class Kubectl:
+    def __init__(
+        self,
+        target: ClusterTarget,
+        role: Role,
+        policy: Policy | None = None,
+        *,
+        timeout: float = 30.0,
+        limit: int = DEFAULT_CAP,
+        channel: str | None = None,
+    ) -> None:
+        self.target = target
+        self.role = role
+        self.policy = policy
+        self.timeout = timeout
+        self.limit = limit
+        self.channel = channel
+        self.binary = shutil.which("kubectl") or "kubectl"
+        self.calls: list[ToolCall] = []
+
+    def run(self, argv: list[str]) -> ToolCall:
+        """Decide, then run an allowed command; a refused one is recorded, never run.
+        Writes that need an approval are not run here: the Executor's approval flow does."""
+        decision = classify_command(argv, self.role, self.policy, self.channel)
+        call = ToolCall(
+            tool="kubectl",
+            request=list(argv),
+            role=self.role,
+            decision=decision.decision,
+            reason=decision.reason,
+        )
+        if decision.decision == "allow":
+            self._execute(call, argv)
+        self.calls.append(call)
+        return call
+
+    def _execute(self, call: ToolCall, argv: list[str]) -> None:
+        identity = [f"--kubeconfig={self.target.kubeconfig}"]
+        context = self.target.context_for(self.role)
+        if context:
+            identity.append(f"--context={context}")
+        command = [self.binary, *identity, *argv[1:]]
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                env={**os.environ, "KUBECONFIG": str(self.target.kubeconfig)},
+                check=False,
+            )
+            text, code = done.stdout + done.stderr, done.returncode
+        except subprocess.TimeoutExpired as exc:
+            partial = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+            text, code = partial + f"\n[stopped after {self.timeout:g} s]", 124
+        except OSError as exc:
+            text, code = f"cannot run kubectl: {exc.strerror}", 127
+        cleaned = redact(text, self.policy.redaction if self.policy else None)
+        call.output, call.cut = cap(cleaned.text, self.limit)
+        call.redacted = cleaned.total
+        call.ran, call.exit_code = True, code
+        call.seconds = round(time.monotonic() - started, 3)
