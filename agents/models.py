@@ -43,16 +43,6 @@ class ObserverDecision(_Model):
     submission: Finding | None = None
 
 
-class Signal(_Model):
-    """An analyzer's observation, ranked by how strongly it points at a fault."""
-
-    analyzer: str
-    score: float = Field(ge=0, le=1)
-    component: str | None = None
-    summary: str
-    evidence: list[str] = Field(default_factory=list)
-
-
 class Evidence(_Model):
     summary: str
     source: list[str] = Field(default_factory=list)  # the tool request that showed it
@@ -63,6 +53,20 @@ class ProposedAction(_Model):
     command: list[str]
     rationale: str
     action_class: str | None = None
+
+
+class Signal(_Model):
+    """An analyzer's observation, ranked by how strongly it points at a fault, with what it
+    implies (level, type) and the fix it suggests, if any."""
+
+    analyzer: str
+    score: float = Field(ge=0, le=1)
+    component: str | None = None
+    summary: str
+    evidence: list[str] = Field(default_factory=list)
+    system_level: SystemLevel | None = None
+    fault_type: FaultType | None = None
+    fixes: list[ProposedAction] = Field(default_factory=list)
 
 
 class Finding(_Model):

@@ -74,6 +74,7 @@ class Kubectl:
         except OSError as exc:
             text, code = f"cannot run kubectl: {exc.strerror}", 127
         cleaned = redact(text, self.policy.redaction if self.policy else None)
+        call.raw = cleaned.text
         call.output, call.cut = cap(cleaned.text, self.limit)
         call.redacted = cleaned.total
         call.ran, call.exit_code = True, code

@@ -73,6 +73,7 @@ class Metrics:
             text, code = f"Prometheus refused the query: {error}", 1
         except (OSError, ValueError, KeyError) as exc:
             text, code = f"Prometheus unreachable: {exc}", 1
+        call.raw = text
         call.output, call.cut = cap(text, self.limit)
         call.ran, call.exit_code = True, code
         call.seconds = round(time.monotonic() - started, 3)

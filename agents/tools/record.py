@@ -21,6 +21,7 @@ class ToolCall(BaseModel):
     ran: bool = False
     exit_code: int | None = None
     output: str = ""  # redacted, capped: what the model may see
+    raw: str = Field("", repr=False)  # redacted, whole: what analyzers parse and storage keeps
     cut: int = 0  # characters cut by the cap
     redacted: int = 0  # secrets masked
     seconds: float = 0.0

@@ -151,3 +151,21 @@ def test_policy_redact_masks_and_summarises(tmp_path: Path) -> None:
     assert "[REDACTED:aws_access_key]" in result.stdout and "AKIA" not in result.stdout
     missing = runner.invoke(app, ["policy", "redact", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_diagnose_prints_the_finding_as_json(tmp_path: Path) -> None:
+    out = tmp_path / "trajectories.jsonl"
+    result = runner.invoke(
+        app,
+        ["diagnose", "--scenario", "scale_pod_zero_social_net-1", "--json",
+         "--trajectory-out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    finding = json.loads(result.stdout)
+    assert finding["detected"] is True and finding["faulty_components"] == ["user-service"]
+    assert finding["proposed_actions"][0]["command"][:2] == ["kubectl", "scale"]
+    assert json.loads(out.read_text())["id"] == finding["trajectory"]
+    both = runner.invoke(app, ["diagnose", "--scenario", "x", "--kubeconfig", "/k"])
+    assert both.exit_code == 2 and "either" in both.output
+    llm = runner.invoke(app, ["diagnose", "--scenario", "x", "--agent", "llm"])
+    assert llm.exit_code == 2 and "not available" in llm.output

@@ -1,0 +1,193 @@
+"""Analyzers over logs and telemetry: database errors and the database they name, callers
+blaming a dependency (the deepest one blamed is the likely culprit), error-rate and trace
+edges, CPU throttling, memory near its limit, one pod burning far more CPU than the rest."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from agents.analyzers.observations import Observations
+from agents.models import Signal
+
+DB_URL = re.compile(r"(mongodb-[a-z0-9-]+|[a-z0-9-]+-mongodb):\d+")
+TLS_CLOSED = re.compile(r"connection closed calling hello on '([a-z0-9-]+):")
+REFUSED = re.compile(
+    r"Failed to connect ([a-z0-9-]+)-client\b|<Host: ([a-z0-9-]+) Port"
+    r"|dial tcp: lookup ([A-Za-z0-9-]+)|([a-z0-9-]+) call failed"
+)
+ERROR = re.compile(r"\b(ERROR|ERR|error|FTL|PNC|panic|Exception|failed)\b")
+
+
+def log_signals(obs: Observations) -> list[Signal]:
+    out: list[Signal] = []
+    blamed: Counter[str] = Counter()
+    own_errors: Counter[str] = Counter()
+    owners = {p["metadata"]["name"]: obs.owner(p) for p in obs.items("pods")}
+    for pod, text in obs.logs.items():
+        owner = owners.get(pod, pod)
+        database = next(iter(DB_URL.findall(text)), None)
+        if database is not None and database.startswith(owner + "-"):
+            database = None  # its own pod name, not a database URL
+        out += _database(obs, owner, database, text)
+        services = {svc["metadata"]["name"] for svc in obs.items("services")}
+        for line in text.splitlines():
+            if not ERROR.search(line):
+                continue
+            names = [n for m in REFUSED.findall(line) for n in m if n]
+            names = [n.removeprefix("srv-") for n in names if n != owner]
+            if names:
+                # A name no Service has (a bad address) blames nobody by itself: the traces
+                # tell whose call it is.
+                blamed.update({n for n in names if n in services})
+            else:
+                own_errors[owner] += 1
+    obs.blamed = blamed
+    if blamed:
+        # The deepest service others blame, that does not itself blame anyone.
+        callee, count = blamed.most_common(1)[0]
+        out.append(
+            Signal(
+                analyzer="blamed_dependency",
+                score=min(0.5 + count / 200, 0.75),
+                component=callee,
+                summary=f"callers' logs fail on calls to {callee} ({count} lines)",
+                evidence=[f"{callee}: {count} error lines name it"],
+            )
+        )
+    for owner, count in own_errors.most_common(3):
+        if count >= 3:
+            out.append(
+                Signal(
+                    analyzer="own_errors",
+                    score=min(0.4 + count / 400, 0.6),
+                    component=owner,
+                    summary=f"{owner} logs {count} errors of its own",
+                    evidence=[f"{owner}: {count} error lines"],
+                )
+            )
+    return out
+
+
+def _database(obs: Observations, owner: str, database: str | None, text: str) -> list[Signal]:
+    if database is None or owner == database or TLS_CLOSED.search(text):
+        return _server_side(owner, text)
+    if "not authorized on" in text:
+        return [
+            Signal(
+                analyzer="db_unauthorized",
+                score=0.94,
+                component=database,
+                summary=f"{owner} is not authorized on its database in {database}",
+                evidence=[_first(text, "not authorized on")],
+                system_level="Application",
+                fault_type="Authentication Issue",
+            )
+        ]
+    if "Authentication failed" in text:
+        return [
+            Signal(
+                analyzer="db_auth_failed",
+                score=0.93,
+                component=database,
+                summary=f"{owner} fails SCRAM authentication against {database}",
+                evidence=[_first(text, "Authentication failed")],
+                system_level="Application",
+                fault_type="Network/Storage Issue",
+            )
+        ]
+    return []
+
+
+def _server_side(owner: str, text: str) -> list[Signal]:
+    closed = TLS_CLOSED.search(text)
+    if closed and closed.group(1) != owner:
+        database = closed.group(1)
+        return [
+            Signal(
+                analyzer="db_closes_plain_connections",
+                score=0.9,
+                component=database,
+                summary=f"{database} closes {owner}'s plain connections (TLS required?)",
+                evidence=[_first(text, "connection closed calling hello")],
+                system_level="Application",
+                fault_type="Misconfiguration",
+            )
+        ]
+    if "only allow SSL connections" in text:
+        return [
+            Signal(
+                analyzer="db_requires_tls",
+                score=0.93,
+                component=owner,
+                summary=f"{owner} refuses plain connections (requireTLS); its clients use none",
+                evidence=[_first(text, "only allow SSL")],
+                system_level="Application",
+                fault_type="Misconfiguration",
+            )
+        ]
+    return []
+
+
+def _first(text: str, needle: str) -> str:
+    return next((line[:240] for line in text.splitlines() if needle in line), needle)
+
+
+def telemetry_signals(obs: Observations) -> list[Signal]:
+    out: list[Signal] = []
+    for line in obs.metrics.get("throttling", "").splitlines():
+        labels, value = _row(line)
+        if value is not None and value > 0.5 and "pod" in labels:
+            owner = labels["pod"].rsplit("-", 2)[0]
+            out.append(
+                Signal(
+                    analyzer="cpu_throttling",
+                    score=0.8,
+                    component=owner,
+                    summary=f"{labels.get('container')} in {labels['pod']} is throttled "
+                    f"{value:.0%} of periods",
+                    evidence=[line],
+                    system_level="Virtualization",
+                    fault_type="Misconfiguration",
+                )
+            )
+    cpu = [_row(line) for line in obs.metrics.get("cpu", "").splitlines()]
+    cpu = [(labels, value) for labels, value in cpu if value is not None and "pod" in labels]
+    values = [value for _, value in cpu if value is not None]
+    if len(values) >= 3 and values[0] > 5 * max(values[1], 0.01):
+        labels, value = cpu[0][0], values[0]
+        out.append(
+            Signal(
+                analyzer="cpu_outlier",
+                score=0.65,
+                component=labels["pod"].rsplit("-", 2)[0],
+                summary=f"{labels['pod']} uses {value:.2f} cores, far above the rest",
+                evidence=[f"{labels['pod']} {value:.3f}"],
+            )
+        )
+    for service, summary in obs.traces.items():
+        edges = re.findall(r"^  (\S+) -> (\S+)  .*\d+x", summary, re.M)
+        callers = {a for a, _ in edges}
+        deepest = [b for _, b in edges if b not in callers]
+        if deepest:
+            out.append(
+                Signal(
+                    analyzer="trace_error_edge",
+                    score=0.72,
+                    component=deepest[0],
+                    summary=f"traces through {service} fail at the call to {deepest[0]}",
+                    evidence=[summary.splitlines()[0]],
+                )
+            )
+    return out
+
+
+def _row(line: str) -> tuple[dict[str, str], float | None]:
+    """`a=b c=d  0.5` -> ({a: b, c: d}, 0.5)."""
+    labels, _, value = line.rpartition("  ")
+    try:
+        number = float(value)
+    except ValueError:
+        return {}, None
+    pairs = dict(part.split("=", 1) for part in labels.split() if "=" in part)
+    return pairs, number

@@ -1,0 +1,53 @@
+"""What the Probe has seen of one namespace, parsed: objects from `kubectl get -o json`, logs
+per pod, metric tables and trace summaries."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class Observations:
+    namespace: str
+    objects: dict[str, list[Obj]] = field(default_factory=dict)  # kind -> items
+    logs: dict[str, str] = field(default_factory=dict)  # pod -> recent (and previous) lines
+    metrics: dict[str, str] = field(default_factory=dict)  # named query -> table
+    traces: dict[str, str] = field(default_factory=dict)  # service -> summary
+    blamed: Counter[str] = field(default_factory=Counter)  # services callers' logs fail on
+
+    def add_list(self, kind: str, raw: str) -> None:
+        """Items of a `kubectl get KIND -o json` answer (ignored if it is not JSON)."""
+        try:
+            self.objects[kind] = list(json.loads(raw).get("items") or [])
+        except (ValueError, AttributeError):
+            self.objects.setdefault(kind, [])
+
+    def items(self, kind: str) -> list[Obj]:
+        return self.objects.get(kind, [])
+
+    def pods_of(self, deployment: Obj) -> list[Obj]:
+        wanted = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        return [p for p in self.items("pods") if _matches(wanted, p)]
+
+    def pods_selected(self, service: Obj) -> list[Obj]:
+        wanted = (service.get("spec") or {}).get("selector") or {}
+        return [p for p in self.items("pods") if wanted and _matches(wanted, p)]
+
+    def owner(self, pod: Obj) -> str:
+        """The workload a pod belongs to: `<deployment>` from `<deployment>-<rs>-<pod>`."""
+        for ref in pod["metadata"].get("ownerReferences") or []:
+            if ref.get("kind") == "ReplicaSet":
+                return str(ref["name"]).rsplit("-", 1)[0]
+            if ref.get("kind") in ("StatefulSet", "DaemonSet", "Job"):
+                return str(ref["name"])
+        return str(pod["metadata"]["name"])
+
+
+def _matches(wanted: dict[str, str], obj: Obj) -> bool:
+    labels = obj["metadata"].get("labels") or {}
+    return all(labels.get(k) == v for k, v in wanted.items())

@@ -1,0 +1,360 @@
+"""Analyzers over the namespace's objects: Services whose targetPort nothing listens on,
+workloads scaled to nothing, pods Pending (and why the scheduler says so), crash loops and
+their last termination reason, pods that never become Ready, images and commands unlike
+their siblings', and Chaos Mesh experiments in place."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from agents.analyzers.observations import Obj, Observations
+from agents.models import ProposedAction, Signal
+
+CHAOS_KINDS = ("podchaos", "networkchaos", "dnschaos")
+
+
+def workload_signals(obs: Observations) -> list[Signal]:
+    return (
+        _target_ports(obs)
+        + _scaled_to_zero(obs)
+        + _pending(obs)
+        + _containers(obs)
+        + _odd_ones_out(obs)
+        + _chaos(obs)
+    )
+
+
+def _fix(obs: Observations, *argv: str, why: str) -> ProposedAction:
+    return ProposedAction(command=["kubectl", *argv, "-n", obs.namespace], rationale=why)
+
+
+def _target_ports(obs: Observations) -> list[Signal]:
+    out = []
+    for svc in obs.items("services"):
+        pods = obs.pods_selected(svc)
+        ports = {
+            p.get("containerPort")
+            for pod in pods
+            for c in pod["spec"].get("containers") or []
+            for p in c.get("ports") or []
+        }
+        if not pods or not ports:
+            continue
+        name = svc["metadata"]["name"]
+        for i, port in enumerate((svc.get("spec") or {}).get("ports") or []):
+            target = port.get("targetPort", port.get("port"))
+            if isinstance(target, int) and target not in ports:
+                right = port.get("port") if port.get("port") in ports else min(ports)
+                patch = [{"op": "replace", "path": f"/spec/ports/{i}/targetPort", "value": right}]
+                # Declared containerPorts are only documentation: without callers failing on
+                # this Service it is a hint, not a fault.
+                out.append(
+                    Signal(
+                        analyzer="service_target_port",
+                        score=0.97 if obs.blamed.get(name) else 0.45,
+                        component=name,
+                        summary=f"Service {name} targets port {target}; its pods listen on "
+                        f"{sorted(ports)}",
+                        evidence=[f"svc/{name} targetPort {target}", f"containerPorts {ports}"],
+                        system_level="Virtualization",
+                        fault_type="Misconfiguration",
+                        fixes=[
+                            _fix(
+                                obs,
+                                "patch",
+                                "service",
+                                name,
+                                "--type",
+                                "json",
+                                "-p",
+                                json.dumps(patch),
+                                why=f"point targetPort at {right}",
+                            )
+                        ],
+                    )
+                )
+    return out
+
+
+def _scaled_to_zero(obs: Observations) -> list[Signal]:
+    out = []
+    selected = {
+        tuple(sorted(((s.get("spec") or {}).get("selector") or {}).items()))
+        for s in obs.items("services")
+    }
+    for d in obs.items("deployments"):
+        if (d.get("spec") or {}).get("replicas", 1) != 0:
+            continue
+        labels = ((d["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        served = any(sel and all(labels.get(k) == v for k, v in sel) for sel in selected)
+        name = d["metadata"]["name"]
+        out.append(
+            Signal(
+                analyzer="scaled_to_zero",
+                score=0.9 if served else 0.5,
+                component=name,
+                summary=f"Deployment {name} has 0 replicas"
+                + ("; its Service has no endpoints" if served else ""),
+                evidence=[f"deploy/{name} spec.replicas 0"],
+                system_level="Virtualization",
+                fault_type="Operation Error",
+                fixes=[
+                    _fix(
+                        obs,
+                        "scale",
+                        f"deployment/{name}",
+                        "--replicas=1",
+                        "--current-replicas=0",
+                        why="bring the service back",
+                    )
+                ],
+            )
+        )
+    return out
+
+
+def _events_for(obs: Observations, pod: str) -> list[Obj]:
+    return [e for e in obs.items("events") if (e.get("involvedObject") or {}).get("name") == pod]
+
+
+def _pending(obs: Observations) -> list[Signal]:
+    out = []
+    for pod in obs.items("pods"):
+        if (pod.get("status") or {}).get("phase") != "Pending":
+            continue
+        name, owner = pod["metadata"]["name"], obs.owner(pod)
+        messages = [e.get("message", "") for e in _events_for(obs, name)]
+        text = " | ".join(m for m in messages if m)[:300]
+        if any("node affinity/selector" in m for m in messages):
+            selector = pod["spec"].get("nodeSelector") or {}
+            out.append(
+                Signal(
+                    analyzer="unschedulable",
+                    score=0.92,
+                    component=owner,
+                    summary=f"{name} cannot be scheduled: no node matches {selector}",
+                    evidence=[text],
+                    system_level="Virtualization",
+                    fault_type="Dependency Problem",
+                    fixes=[
+                        _fix(
+                            obs,
+                            "patch",
+                            f"deployment/{owner}",
+                            "--type",
+                            "json",
+                            "-p",
+                            json.dumps(
+                                [{"op": "remove", "path": "/spec/template/spec/nodeSelector"}]
+                            ),
+                            why="let the scheduler place it",
+                        )
+                    ],
+                )
+            )
+        elif any("unbound" in m and "PersistentVolumeClaim" in m for m in messages):
+            out.append(
+                Signal(
+                    analyzer="unbound_claim",
+                    score=0.85,
+                    component=owner,
+                    summary=f"{name} waits for a PersistentVolumeClaim that is not bound",
+                    evidence=[text],
+                    system_level="Virtualization",
+                    fault_type="Operation Error",
+                )
+            )
+        elif messages:
+            out.append(
+                Signal(
+                    analyzer="pending",
+                    score=0.6,
+                    component=owner,
+                    summary=f"{name} is Pending",
+                    evidence=[text],
+                )
+            )
+    return out
+
+
+def _containers(obs: Observations) -> list[Signal]:
+    out = []
+    for pod in obs.items("pods"):
+        name, owner = pod["metadata"]["name"], obs.owner(pod)
+        for status in (pod.get("status") or {}).get("containerStatuses") or []:
+            waiting = (status.get("state") or {}).get("waiting") or {}
+            last = (status.get("lastState") or {}).get("terminated") or {}
+            reason = waiting.get("reason")
+            if last.get("reason") == "OOMKilled":
+                out.append(
+                    Signal(
+                        analyzer="oom_killed",
+                        score=0.93,
+                        component=owner,
+                        summary=f"{name} is OOMKilled (exit 137) under its memory limit",
+                        evidence=[f"lastState.terminated.reason OOMKilled ({status['name']})"],
+                        system_level="Virtualization",
+                        fault_type="Misconfiguration",
+                        fixes=[
+                            _fix(
+                                obs,
+                                "set",
+                                "resources",
+                                f"deployment/{owner}",
+                                f"--containers={status['name']}",
+                                "--limits=memory=512Mi",
+                                why="give it room for its working set",
+                            )
+                        ],
+                    )
+                )
+            elif reason in ("ImagePullBackOff", "ErrImagePull"):
+                out.append(
+                    Signal(
+                        analyzer="image_pull",
+                        score=0.9,
+                        component=owner,
+                        summary=f"{name} cannot pull {status.get('image')}",
+                        evidence=[waiting.get("message", "")[:200]],
+                        system_level="Virtualization",
+                        fault_type="Operation Error",
+                    )
+                )
+            elif reason == "CrashLoopBackOff":
+                out.append(
+                    Signal(
+                        analyzer="crash_loop",
+                        score=0.7,
+                        component=owner,
+                        summary=f"{name} crash-loops (last exit {last.get('exitCode')}, "
+                        f"{status.get('restartCount')} restarts)",
+                        evidence=[f"{status['name']}: {last.get('reason')}"],
+                    )
+                )
+            elif not status.get("ready") and (status.get("state") or {}).get("running"):
+                out.append(
+                    Signal(
+                        analyzer="not_ready",
+                        score=0.6,
+                        component=owner,
+                        summary=f"{name} runs but is not Ready",
+                        evidence=[status["name"]],
+                    )
+                )
+    return out
+
+
+def _odd_ones_out(obs: Observations) -> list[Signal]:
+    """A deployment whose image, or whose command, departs from what its siblings share."""
+    out = []
+    deployments = obs.items("deployments")
+    containers = [
+        (d["metadata"]["name"], c)
+        for d in deployments
+        for c in d["spec"]["template"]["spec"].get("containers") or []
+    ]
+    follow_names = _commands_follow_names(deployments)
+    for name, c in containers:
+        image = c.get("image", "")
+        owner = image.rsplit("/", 1)[0]
+        siblings = Counter(
+            oc.get("image", "")
+            for other, oc in containers
+            if other != name and oc.get("image", "").rsplit("/", 1)[0] == owner
+        )
+        if siblings and image not in siblings:
+            usual, count = siblings.most_common(1)[0]
+            if count >= 3 and count >= 0.75 * sum(siblings.values()):
+                out.append(_image_signal(obs, name, c["name"], image, usual))
+        command = c.get("command") or []
+        if follow_names and command and command[0] != name:
+            out.append(
+                Signal(
+                    analyzer="wrong_command",
+                    score=0.9,
+                    component=name,
+                    summary=f"{name} runs `{' '.join(command)}`; its siblings each run "
+                    "their own name",
+                    evidence=[f"deploy/{name} command {command}"],
+                    system_level="Application",
+                    fault_type="Network/Storage Issue",
+                    fixes=[
+                        _fix(
+                            obs,
+                            "patch",
+                            f"deployment/{name}",
+                            "--type",
+                            "json",
+                            "-p",
+                            json.dumps(
+                                [
+                                    {
+                                        "op": "replace",
+                                        "path": "/spec/template/spec/containers/0/command",
+                                        "value": [name],
+                                    }
+                                ]
+                            ),
+                            why="run its own binary",
+                        )
+                    ],
+                )
+            )
+    return out
+
+
+def _image_signal(obs: Observations, name: str, container: str, image: str, usual: str) -> Signal:
+    return Signal(
+        analyzer="odd_image",
+        score=0.88,
+        component=name,
+        summary=f"{name} runs {image}; its siblings run {usual}",
+        evidence=[f"deploy/{name} image {image}"],
+        system_level="Application",
+        fault_type="Misconfiguration",
+        fixes=[
+            _fix(
+                obs,
+                "set",
+                "image",
+                f"deployment/{name}",
+                f"{container}={usual}",
+                why="run the image its siblings run",
+            )
+        ],
+    )
+
+
+def _commands_follow_names(deployments: list[Obj]) -> bool:
+    """Most deployments run a binary named after themselves (HotelReservation's layout)."""
+    commands = [
+        (d["metadata"]["name"], (c.get("command") or [None])[0])
+        for d in deployments
+        for c in d["spec"]["template"]["spec"].get("containers") or []
+        if c.get("command")
+    ]
+    matching = sum(1 for name, binary in commands if binary == name)
+    return len(commands) >= 4 and matching >= len(commands) - 1
+
+
+def _chaos(obs: Observations) -> list[Signal]:
+    out = []
+    for kind in CHAOS_KINDS:
+        for experiment in obs.items(kind):
+            spec: dict[str, Any] = experiment.get("spec") or {}
+            labels = (spec.get("selector") or {}).get("labelSelectors") or {}
+            target = next(iter(labels.values()), None)
+            action = spec.get("action", kind)
+            name = experiment["metadata"]["name"]
+            out.append(
+                Signal(
+                    analyzer="chaos_experiment",
+                    score=0.95,
+                    component=target,
+                    summary=f"{experiment.get('kind', kind)} {name} ({action}) targets {labels}",
+                    evidence=[f"{kind}/{name}"],
+                )
+            )
+    return out

@@ -1,0 +1,133 @@
+"""The `rules` agent: the investigation loop with no model. It looks at the cluster only
+through the Probe's tools (policy-checked kubectl as the read-only identity, Prometheus,
+Jaeger), from a surface scan to depth, runs the analyzers, and writes the finding."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from agents.analyzers import Observations, analyze
+from agents.analyzers.workloads import CHAOS_KINDS
+from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
+from agents.target import ClusterTarget
+from agents.tools.kubectl import Kubectl
+from agents.tools.metrics import Metrics
+from agents.tools.record import ToolCall
+from agents.tools.traces import Traces
+from policies import Policy
+
+SURFACE = ("pods", "deployments", "services", "endpoints", "events", "pvc")
+DETECTED_AT = 0.6  # the weakest signal that counts as a fault
+Progress = Callable[[str], None]
+
+
+class RulesAgent:
+    def __init__(self, target: ClusterTarget, policy: Policy | None = None) -> None:
+        if not target.namespace:
+            raise ValueError("the rules agent needs the incident's namespace")
+        self.target = target
+        self.namespace: str = target.namespace
+        self.kubectl = Kubectl(target, "probe", policy)
+        self.metrics = Metrics(target.prometheus_url) if target.prometheus_url else None
+        self.traces = Traces(target.jaeger_url) if target.jaeger_url else None
+
+    def investigate(self, alert: str | None = None, progress: Progress | None = None) -> Trajectory:
+        say = progress or (lambda _: None)
+        trajectory = Trajectory(
+            id=uuid.uuid4().hex,
+            agent="rules",
+            alert=alert,
+            target={
+                "namespace": self.namespace,
+                "prometheus_url": self.target.prometheus_url,
+                "jaeger_url": self.target.jaeger_url,
+            },
+        )
+        obs = Observations(self.namespace)
+        say("surface scan: objects, events and the first metrics")
+        trajectory.iterations.append(self._step(0, lambda calls: self._surface(obs, calls)))
+        say("depth: logs of the pods, traces of the failing services")
+        trajectory.iterations.append(self._step(1, lambda calls: self._depth(obs, calls)))
+        signals = analyze(obs)
+        trajectory.iterations[-1].signals = signals[:10]
+        trajectory.finding = finding(signals)
+        trajectory.ended = datetime.now(UTC)
+        return trajectory
+
+    def _step(self, index: int, work: Callable[[list[ToolCall]], None]) -> Iteration:
+        started = time.monotonic()
+        calls: list[ToolCall] = []
+        work(calls)
+        return Iteration(index=index, calls=calls, seconds=round(time.monotonic() - started, 3))
+
+    def _get(self, calls: list[ToolCall], *argv: str) -> ToolCall:
+        call = self.kubectl.run(["kubectl", *argv, "-n", self.namespace])
+        calls.append(call)
+        return call
+
+    def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
+        for kind in SURFACE:
+            obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
+        chaos = self._get(calls, "get", ",".join(CHAOS_KINDS), "-o", "json")
+        try:
+            for item in json.loads(chaos.raw).get("items") or []:
+                obs.objects.setdefault(str(item.get("kind", "")).lower(), []).append(item)
+        except ValueError:
+            pass  # no Chaos Mesh in this cluster
+        if self.metrics is not None:
+            for name in ("error_rate", "throttling", "cpu", "memory_vs_limit"):
+                call = self.metrics.named(name, self.namespace)
+                calls.append(call)
+                obs.metrics[name] = call.raw if call.ok else ""
+
+    def _depth(self, obs: Observations, calls: list[ToolCall]) -> None:
+        for pod in obs.items("pods"):
+            name = pod["metadata"]["name"]
+            status = pod.get("status") or {}
+            if status.get("phase") not in ("Running", "Failed"):
+                continue
+            text = self._get(calls, "logs", name, "--tail=60", "--all-containers").raw
+            if any(s.get("restartCount") for s in status.get("containerStatuses") or []):
+                text += "\n" + self._get(calls, "logs", name, "--previous", "--tail=60").raw
+            obs.logs[name] = text
+        if self.traces is None:
+            return
+        for service in _failing_services(obs.metrics.get("error_rate", ""))[:3]:
+            call = self.traces.service(service)
+            calls.append(call)
+            obs.traces[service] = call.raw if call.ok else ""
+
+
+def _failing_services(table: str) -> list[str]:
+    out = []
+    for line in table.splitlines():
+        labels, _, value = line.rpartition("  ")
+        try:
+            if float(value) > 0.05 and labels.startswith("service="):
+                out.append(labels.split("=", 1)[1].split()[0])
+        except ValueError:
+            continue
+    return out
+
+
+def finding(signals: list[Signal]) -> Finding:
+    """The finding the signals support: the strongest one names the fault."""
+    strong = [s for s in signals if s.score >= DETECTED_AT and s.component]
+    if not strong:
+        return Finding(detected=False, root_cause="no fault signal", confidence=0.6)
+    top = strong[0]
+    typed = next((s for s in strong if s.system_level and s.component == top.component), top)
+    return Finding(
+        detected=True,
+        faulty_components=[str(top.component)],
+        system_level=typed.system_level,
+        fault_type=typed.fault_type,
+        root_cause=top.summary,
+        evidence=[Evidence(summary=s.summary, excerpt="; ".join(s.evidence)) for s in strong[:3]],
+        confidence=top.score,
+        proposed_actions=list(top.fixes),
+    )

@@ -1,0 +1,55 @@
+"""How the `rules` agent does on the bundled scenarios (run by hand; issue 6 brings the real
+harness). `.venv/bin/python bench/rules_agent.py [aiopslab|everyday]` serves each scenario,
+investigates it through the Probe's tools only, and scores the finding with sim's AIOpsLab
+scorers (detection, localization, analysis); prints one line per scenario and the totals."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from agents.rules import RulesAgent
+from agents.target import ClusterTarget
+from sim.scenario import bundled_scenarios
+from sim.session import start_scenario
+
+
+def main(tag: str) -> None:
+    totals: dict[str, list[int]] = {"detection": [0, 0], "localization": [0, 0], "analysis": [0, 0]}
+    seconds = []
+    for sid, scenario in sorted(bundled_scenarios().items()):
+        if tag not in scenario.tags:
+            continue
+        with start_scenario(scenario, present=datetime(2026, 3, 2, 12, tzinfo=UTC)) as running:
+            assert running.cluster.kubeconfig is not None
+            target = ClusterTarget(
+                kubeconfig=running.cluster.kubeconfig,
+                namespace=running.namespace,
+                prometheus_url=running.cluster.prometheus_url,
+                jaeger_url=running.cluster.jaeger_url,
+            )
+            started = time.monotonic()
+            found = RulesAgent(target).investigate().finding
+            seconds.append(time.monotonic() - started)
+            assert found is not None
+            submissions: dict[str, Any] = {
+                "detection": "Yes" if found.detected else "No",
+                "localization": found.faulty_components,
+                "analysis": {"system_level": found.system_level, "fault_type": found.fault_type},
+            }
+            marks = []
+            for task, submission in submissions.items():
+                if task in scenario.tasks:
+                    ok = running.score(task, submission).success  # type: ignore[arg-type]
+                    totals[task][0] += ok
+                    totals[task][1] += 1
+                    marks.append(f"{task[0]}{'+' if ok else '-'}")
+        print(f"{sid:54} {' '.join(marks):9} {found.faulty_components}")
+    print(f"\n{tag}: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in totals.items() if b))
+    print(f"median investigation {sorted(seconds)[len(seconds) // 2]:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "aiopslab")

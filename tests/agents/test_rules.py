@@ -1,0 +1,57 @@
+"""The rules agent end to end on served scenarios: the finding, and that it only ever read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agents.rules import RulesAgent
+from agents.target import ClusterTarget
+
+
+def _investigate(running: Any) -> Any:
+    target = ClusterTarget(
+        kubeconfig=running.cluster.kubeconfig,
+        executor_context="sim-writer",
+        namespace=running.namespace,
+        prometheus_url=running.cluster.prometheus_url,
+        jaeger_url=running.cluster.jaeger_url,
+    )
+    return RulesAgent(target).investigate("an alert")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "component", "level"),
+    [
+        ("k8s_target_port-misconfig-2", "text-service", "Virtualization"),
+        ("revoke_auth_mongodb-2", "mongodb-rate", "Application"),
+        ("scale_pod_zero_social_net-1", "user-service", "Virtualization"),
+        ("wrong_bin_usage-1", "profile", "Application"),
+    ],
+)
+def test_finding_names_the_fault(
+    scenario_cluster: Any, scenario: str, component: str, level: str
+) -> None:
+    running, _ = scenario_cluster(scenario)
+    trajectory = _investigate(running)
+    found = trajectory.finding
+    assert found.detected and found.faulty_components == [component]
+    assert found.system_level == level
+    for task, submission in (
+        ("localization", found.faulty_components),
+        ("analysis", {"system_level": found.system_level, "fault_type": found.fault_type}),
+    ):
+        assert running.score(task, submission).success, task
+
+
+def test_a_healthy_cluster_is_healthy_and_every_call_was_a_read(social_network: Any) -> None:
+    running, _ = social_network
+    trajectory = _investigate(running)
+    assert trajectory.finding.detected is False
+    calls = [c for i in trajectory.iterations for c in i.calls]
+    assert len(calls) > 20
+    assert all(c.role == "probe" and c.decision == "allow" for c in calls)
+    assert not [c for c in calls if c.tool == "kubectl" and c.request[1] not in ("get", "logs")]
+    again = type(trajectory).from_json_line(trajectory.to_json_line())
+    assert again.finding == trajectory.finding
