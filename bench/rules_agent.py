@@ -1,15 +1,21 @@
 """How the `rules` agent does on the bundled scenarios (run by hand; issue 6 brings the real
 harness). `.venv/bin/python bench/rules_agent.py [aiopslab|everyday]` serves each scenario,
 investigates it through the Probe's tools only, and scores the finding with sim's AIOpsLab
-scorers (detection, localization, analysis); prints one line per scenario and the totals."""
+scorers (detection, localization, analysis). For mitigation scenarios the finding's proposed
+fixes are approved (by a policy approver) and run by the Executor (server-side dry run, then
+the write), the cluster runs on five and a half minutes, and AIOpsLab's mitigation oracle and
+our `verified` judge it. Prints one line per scenario and the totals."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from agents.approval import ApprovalError, approve
+from agents.executor import Executor
 from agents.rules import RulesAgent
 from agents.target import ClusterTarget
 from sim.scenario import bundled_scenarios
@@ -17,7 +23,12 @@ from sim.session import start_scenario
 
 
 def main(tag: str) -> None:
-    totals: dict[str, list[int]] = {"detection": [0, 0], "localization": [0, 0], "analysis": [0, 0]}
+    totals: dict[str, list[int]] = {
+        "detection": [0, 0],
+        "localization": [0, 0],
+        "analysis": [0, 0],
+        "mitigation": [0, 0],
+    }
     seconds = []
     for sid, scenario in sorted(bundled_scenarios().items()):
         if tag not in scenario.tags:
@@ -26,6 +37,7 @@ def main(tag: str) -> None:
             assert running.cluster.kubeconfig is not None
             target = ClusterTarget(
                 kubeconfig=running.cluster.kubeconfig,
+                executor_context="sim-writer",
                 namespace=running.namespace,
                 prometheus_url=running.cluster.prometheus_url,
                 jaeger_url=running.cluster.jaeger_url,
@@ -46,6 +58,18 @@ def main(tag: str) -> None:
                     totals[task][0] += ok
                     totals[task][1] += 1
                     marks.append(f"{task[0]}{'+' if ok else '-'}")
+            if "mitigation" in scenario.tasks:
+                executor = Executor(target)
+                for action in found.proposed_actions:
+                    # A proposal the policy lets nobody approve is simply not run.
+                    with contextlib.suppress(ApprovalError):
+                        executor.execute(approve(action.command, "U0", {"S0ONCALL"}, "aoi"))
+                running.cluster.advance(330)
+                verdict = running.score("mitigation", None)
+                ok = verdict.success and verdict.verified
+                totals["mitigation"][0] += ok
+                totals["mitigation"][1] += 1
+                marks.append(f"m{'+' if ok else '-'}")
         print(f"{sid:54} {' '.join(marks):9} {found.faulty_components}")
     print(f"\n{tag}: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in totals.items() if b))
     print(f"median investigation {sorted(seconds)[len(seconds) // 2]:.1f} s")

@@ -36,6 +36,8 @@ def log_signals(obs: Observations) -> list[Signal]:
                 continue
             names = [n for m in REFUSED.findall(line) for n in m if n]
             names = [n.removeprefix("srv-") for n in names if n != owner]
+            # Thrift clients are named after the service without "-service" sometimes.
+            names = [n if n in services else f"{n}-service" for n in names]
             if names:
                 # A name no Service has (a bad address) blames nobody by itself: the traces
                 # tell whose call it is.

@@ -51,6 +51,31 @@ class Kubectl:
         self.calls.append(call)
         return call
 
+    def run_approved(self, argv: list[str], approval: object) -> ToolCall:
+        """Run a write the policy says needs an approval, given the record for it."""
+        from agents.approval import ApprovalRecord
+
+        decision = classify_command(argv, self.role, self.policy, self.channel)
+        call = ToolCall(
+            tool="kubectl",
+            request=list(argv),
+            role=self.role,
+            decision=decision.decision,
+            reason=decision.reason,
+        )
+        approved = (
+            approval if isinstance(approval, ApprovalRecord) and approval.covers(argv) else None
+        )
+        if approved is None:
+            call.reason = "refused: no approval record covers this command"
+        elif decision.decision != "needs_approval":
+            call.reason = f"refused: {decision.reason}"
+        else:
+            call.reason = f"approved by {approved.approver}"
+            self._execute(call, argv)
+        self.calls.append(call)
+        return call
+
     def _execute(self, call: ToolCall, argv: list[str]) -> None:
         identity = [f"--kubeconfig={self.target.kubeconfig}"]
         context = self.target.context_for(self.role)

@@ -1,0 +1,60 @@
+"""Approval records: the only way the Executor may write. A record can be made only by
+`approve`, which checks the policy (who may approve this action class, not their own), so a
+model, a log line or a bug elsewhere cannot conjure one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from policies import Policy, classify_command, default_policy
+
+_MINT = object()  # only this module holds it
+
+
+class ApprovalError(PermissionError):
+    """The approval is refused, with the policy's reason."""
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    command: tuple[str, ...]
+    action_class: str
+    approver: str
+    requester: str | None
+    expires: datetime
+    granted: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _mint: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._mint is not _MINT:
+            raise ApprovalError("approval records come only from agents.approval.approve")
+
+    def covers(self, argv: list[str] | tuple[str, ...]) -> bool:
+        return tuple(argv) == self.command and datetime.now(UTC) < self.expires
+
+
+def approve(
+    argv: list[str],
+    approver: str,
+    approver_groups: set[str],
+    requester: str | None = None,
+    policy: Policy | None = None,
+    channel: str | None = None,
+) -> ApprovalRecord:
+    """An approval of exactly this command by this person, if the policy lets them give it."""
+    policy = policy or default_policy()
+    decision = classify_command(argv, "executor", policy, channel)
+    if decision.decision != "needs_approval" or decision.action_class is None:
+        raise ApprovalError(f"nothing to approve: {decision.reason}")
+    allowed, why = policy.may_approve(decision.action_class, approver, approver_groups, requester)
+    if not allowed:
+        raise ApprovalError(why)
+    return ApprovalRecord(
+        command=tuple(argv),
+        action_class=decision.action_class,
+        approver=approver,
+        requester=requester,
+        expires=datetime.now(UTC) + timedelta(minutes=policy.approvals.expiry_minutes),
+        _mint=_MINT,
+    )
