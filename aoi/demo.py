@@ -1,10 +1,10 @@
 """`aoi demo`: the main job on its embedded defaults.
 
-For now it shows the emulated cloud at work: a SocialNetwork whose user-service Service points
-at the wrong port pages the channel; its metrics and traces show the failing calls; it is
-investigated with real kubectl as the read-only identity, fixed with the writer identity, and
-judged by the AIOpsLab mitigation oracle. Later issues grow it into the
-whole Slack incident thread.
+A SocialNetwork whose user-service Service points at the wrong port pages the channel; its
+metrics and traces show the failing calls; AOI's rules agent diagnoses it through the
+read-only Probe and proposes the fix; an on-call approval lets the Executor dry-run and apply
+it with the writer identity; the AIOpsLab mitigation oracle judges the result. Later issues
+grow it into the whole Slack incident thread.
 """
 
 from __future__ import annotations
@@ -23,17 +23,6 @@ import typer
 from aoi.errors import fail
 
 DEFAULT_SCENARIO = "k8s_target_port-misconfig-1"
-FIX = [
-    "--context",
-    "sim-writer",
-    "patch",
-    "service",
-    "user-service",
-    "--type",
-    "json",
-    "-p",
-    '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
-]
 
 
 def _kubectl(kubeconfig: str, args: list[str]) -> str:
@@ -93,7 +82,12 @@ def _telemetry(running: Any) -> None:
 
 
 def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.")) -> None:
-    """Serve a faulty emulated cluster, investigate it with kubectl, fix it, score the fix."""
+    """Serve a faulty emulated cluster; AOI's rules agent diagnoses it through the read-only
+    Probe; an on-call approval lets the Executor apply the fix; the fix is scored."""
+    from agents.approval import approve
+    from agents.executor import Executor
+    from agents.rules import RulesAgent
+    from agents.target import ClusterTarget
     from aoi.sim_cli import resolve
     from sim.session import start_scenario
 
@@ -109,42 +103,45 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
             f"{running.cluster.url} (KUBECONFIG={kubeconfig})"
         )
         _step(kubeconfig, "Every pod in the cluster (read-only identity)", ["get", "pods", "-A"])
-        if chosen.id != DEFAULT_SCENARIO:
+        if chosen.id == DEFAULT_SCENARIO:
+            _telemetry(running)
+        target = ClusterTarget(
+            kubeconfig=running.cluster.kubeconfig,
+            executor_context="sim-writer",
+            namespace=running.namespace,
+            prometheus_url=running.cluster.prometheus_url,
+            jaeger_url=running.cluster.jaeger_url,
+        )
+        typer.secho("\n# AOI's rules agent investigates through the read-only Probe", bold=True)
+        trajectory = RulesAgent(target).investigate(
+            chosen.title, lambda text: typer.echo(f"  ... {text}")
+        )
+        found = trajectory.finding
+        assert found is not None
+        typer.echo(f"  {trajectory.steps} policy-checked read calls, {trajectory.seconds:.1f} s")
+        typer.echo(
+            f"  faulty: {', '.join(found.faulty_components) or '-'}; "
+            f"{found.system_level or '-'} / {found.fault_type or '-'}"
+        )
+        typer.echo(f"  root cause: {found.root_cause}")
+        if not found.proposed_actions:
+            typer.echo("  no fix to propose")
             return
-        ns = running.namespace
-        _telemetry(running)
-        _step(
-            kubeconfig,
-            "The callers cannot reach user-service",
-            ["logs", "-n", ns, "deploy/compose-post-service", "--tail", "4"],
+        fix = found.proposed_actions[0].command
+        typer.echo(f"  proposed fix: {' '.join(fix)}")
+        _step(kubeconfig, "The Probe's identity cannot apply it", fix[1:])
+        typer.secho("\n# On-call approves; the Executor dry-runs, then applies", bold=True)
+        record = approve(fix, "U0ONCALL", {"S0ONCALL"}, requester="aoi")
+        typer.echo(
+            f"  approved by {record.approver} ({record.action_class}), "
+            f"expires {record.expires:%H:%M:%S}"
         )
-        _step(
-            kubeconfig,
-            "Its endpoints point at port 9999",
-            ["get", "endpoints", "user-service", "-n", ns],
-        )
-        _step(
-            kubeconfig,
-            "The read-only identity cannot change anything",
-            [
-                "patch",
-                "service",
-                "user-service",
-                "-n",
-                ns,
-                "--type",
-                "json",
-                "-p",
-                '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
-            ],
-        )
-        _step(
-            kubeconfig,
-            "The writer identity dry-runs, then applies the fix",
-            [*FIX, "-n", ns, "--dry-run=server"],
-        )
-        typer.echo(_kubectl(kubeconfig, [*FIX, "-n", ns]))
-        score = running.score("mitigation", None)
+        done = Executor(target).execute(record)
+        typer.echo(f"  dry run: {done.dry_run.strip()}")
+        typer.echo(f"  applied: {done.output.strip()}")
+        score = running.score("mitigation", None) if "mitigation" in chosen.tasks else None
+        if score is None:
+            return
         typer.secho(
             "\n# Mitigation, judged by the AIOpsLab oracle and by our verification", bold=True
         )
