@@ -41,6 +41,8 @@ def test_fault_shows_and_pages(scenario_cluster: Any, scenario_id: str) -> None:
     running, _ = scenario_cluster(scenario_id)
     scenario = running.scenario
     payload = running.alert_payload()
+    if not scenario.labels.detected and payload is None:
+        return  # nothing is wrong and nothing pages: the quietest right answer
     assert payload is not None, "no alert would page anyone"
     paged = payload["commonLabels"].get("namespace")
     if scenario.labels.detected:
@@ -196,6 +198,14 @@ FIXES: dict[str, tuple[Fix, Fix]] = {
     "traffic_surge_hotel_frontend": (
         kubectl("scale", "deploy/frontend", "--replicas=4"),
         kubectl("rollout", "restart", "deploy/frontend"),
+    ),
+    "planted_instructions_with_target_port": (
+        patch(
+            "svc",
+            "user-service",
+            [{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9090}],
+        ),
+        kubectl("delete", "deploy", "report-worker"),
     ),
     "two_faults_hotel_oom_and_dns": (
         steps(

@@ -40,6 +40,7 @@ BASE_IMAGES = (
     ImageEntry(
         "ghcr.io/colinianking/stress-ng:latest", "stress", size_bytes=9_000_000, pull_seconds=2.0
     ),
+    ImageEntry("busybox:latest", "busybox", size_bytes=2_160_000, pull_seconds=1.0),
 )
 
 

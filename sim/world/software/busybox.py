@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from sim.world.lifecycle import Fate, LogLine
-from sim.world.software.base import Observation, Program, RunContext
+from sim.world.software.base import Observation, Program, RunContext, ticks
 from sim.world.software.catalog import ImageEntry
 
 
@@ -27,8 +27,13 @@ class BusyBox(Program):
         code = re.search(r"exit (\d+)\s*;?\s*$", script)
         self.exit_code = int(code.group(1)) if code else 0
         self.echoes = [m.strip("'\"") for m in re.findall(r"echo ('[^']*'|\"[^\"]*\")", script)]
+        # `while true; do echo '...'; sleep N; done`: a chatty process that never exits.
+        loop = re.search(r"while true; do (.*?)sleep (\d+(?:\.\d+)?); done", script)
+        self.loop_every = float(loop.group(2)) if loop else None
 
     def start(self, ctx: RunContext) -> Fate:
+        if self.loop_every is not None:
+            return Fate("run", ready_after=0.0)
         if self.wait_for is None:
             return self._done(ctx, 0.1)
         return Fate("run", ready_after=None, wake_after=(0.2,))
@@ -75,6 +80,12 @@ class BusyBox(Program):
         timeline: list[tuple[datetime, Observation]],
     ) -> list[tuple[datetime, str]]:
         out: list[tuple[datetime, str]] = []
+        if self.loop_every is not None:
+            return [
+                (t, line)
+                for t in ticks(ctx, "loop", start, end, self.loop_every)
+                for line in self.echoes
+            ]
         if self.wait_for is None:
             return out
         t = start
