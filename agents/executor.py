@@ -23,10 +23,13 @@ class Executor:
             execution.output = "refused: the approval does not cover this command, or expired"
             return execution
         dry = self.kubectl.run([*argv, "--dry-run=server"])
-        execution.dry_run = dry.output
-        if not dry.ok:
+        if dry.decision == "deny" and "no --dry-run" in dry.reason:
+            execution.dry_run = f"(none: {dry.reason})"  # e.g. rollout restart
+        elif not dry.ok:
             execution.output = f"refused: the server-side dry run failed: {dry.output}"
             return execution
+        else:
+            execution.dry_run = dry.output
         applied = self.kubectl.run_approved(argv, approval)
         execution.output = applied.output
         execution.applied = applied.ok

@@ -221,6 +221,8 @@ def _write_rules(command: KubectlCommand, policy: Policy) -> str:
     if verb == "rollout":
         if sub not in ("restart", "undo", "pause", "resume"):
             raise Denied(f"kubectl rollout {sub or ''} is not allowed".strip())
+        if command.has("dry-run") and sub != "undo":
+            raise Denied(f"kubectl rollout {sub} has no --dry-run (only undo has)")
         _kinds(resources, ROLLABLE, f"rollout {sub}")
         return "rollout"
     if verb == "delete":

@@ -4,11 +4,12 @@ edges, CPU throttling, memory near its limit, one pod burning far more CPU than 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
 from agents.analyzers.observations import Observations
-from agents.models import Signal
+from agents.models import ProposedAction, Signal
 
 DB_URL = re.compile(r"(mongodb-[a-z0-9-]+|[a-z0-9-]+-mongodb):\d+")
 TLS_CLOSED = re.compile(r"connection closed calling hello on '([a-z0-9-]+):")
@@ -73,7 +74,7 @@ def log_signals(obs: Observations) -> list[Signal]:
 
 def _database(obs: Observations, owner: str, database: str | None, text: str) -> list[Signal]:
     if database is None or owner == database or TLS_CLOSED.search(text):
-        return _server_side(owner, text)
+        return _server_side(obs, owner, text)
     if "not authorized on" in text:
         return [
             Signal(
@@ -101,7 +102,47 @@ def _database(obs: Observations, owner: str, database: str | None, text: str) ->
     return []
 
 
-def _server_side(owner: str, text: str) -> list[Signal]:
+def _tls_off(obs: Observations, database: str) -> list[ProposedAction]:
+    """Turn requireTLS off in the mongod config the database mounts, then restart it."""
+    deployment = next(
+        (d for d in obs.items("deployments") if d["metadata"]["name"] == database), None
+    )
+    if deployment is None:
+        return []
+    mounted = {
+        (v.get("configMap") or {}).get("name")
+        for v in deployment["spec"]["template"]["spec"].get("volumes") or []
+    }
+    for cm in obs.items("configmaps"):
+        conf = (cm.get("data") or {}).get("mongod.conf", "")
+        if cm["metadata"]["name"] in mounted and "requireTLS" in conf:
+            patch = {"data": {"mongod.conf": conf.replace("requireTLS", "disabled")}}
+            name, ns = cm["metadata"]["name"], obs.namespace
+            return [
+                ProposedAction(
+                    command=[
+                        "kubectl",
+                        "patch",
+                        "configmap",
+                        name,
+                        "-n",
+                        ns,
+                        "--type",
+                        "merge",
+                        "-p",
+                        json.dumps(patch),
+                    ],
+                    rationale="let plain connections in again, as the clients use",
+                ),
+                ProposedAction(
+                    command=["kubectl", "rollout", "restart", f"deployment/{database}", "-n", ns],
+                    rationale="mongod reads its config at start",
+                ),
+            ]
+    return []
+
+
+def _server_side(obs: Observations, owner: str, text: str) -> list[Signal]:
     closed = TLS_CLOSED.search(text)
     if closed and closed.group(1) != owner:
         database = closed.group(1)
@@ -114,6 +155,7 @@ def _server_side(owner: str, text: str) -> list[Signal]:
                 evidence=[_first(text, "connection closed calling hello")],
                 system_level="Application",
                 fault_type="Misconfiguration",
+                fixes=_tls_off(obs, database),
             )
         ]
     if "only allow SSL connections" in text:
