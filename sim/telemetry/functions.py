@@ -8,7 +8,7 @@ import math
 import re
 import statistics
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sim.telemetry.promql import (
@@ -89,13 +89,16 @@ def _range_call(ev: Evaluator, name: str, arg: Any, t: datetime) -> Vector:
             f'expected type range vector in call to function "{name}", got instant vector'
         )
     window = getattr(arg, "range", None)
-    start = t - window if window is not None else t
+    # The window ends where the selector's `offset` put it, not at the evaluation time.
+    selector = getattr(arg, "vector_selector", None)
+    end = t - (getattr(selector, "offset", None) or timedelta())
+    start = end - window if window is not None else end
     out = []
     for labels, points in matrix.series:
         values = [v for _, v in points]
         if name in ("rate", "increase", "delta"):
             value = _extrapolated(
-                points, start, t, counter=name != "delta", per_second=name == "rate"
+                points, start, end, counter=name != "delta", per_second=name == "rate"
             )
         elif name in ("irate", "idelta"):
             value = _irate(points, counter=name == "irate")

@@ -105,3 +105,11 @@ def test_promql_arithmetic_and_matching(social_network: Any) -> None:
     )
     scalar = prom(running, "/api/v1/query", query="1 + 2 * 3")["data"]
     assert scalar["resultType"] == "scalar" and scalar["result"][1] == "7"
+
+
+def test_offset_moves_the_rate_window(social_network: Any) -> None:
+    running, _ = social_network
+    query = 'sum(rate(container_cpu_usage_seconds_total{namespace="test-social-network"}[2m]'
+    now = vector(running, query + "))")[0][1]
+    earlier = vector(running, query + " offset 10m))")[0][1]
+    assert now > 0 and abs(earlier / now - 1) < 0.5  # a steady cluster: similar, positive
