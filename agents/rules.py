@@ -79,7 +79,14 @@ class RulesAgent:
         except ValueError:
             pass  # no Chaos Mesh in this cluster
         if self.metrics is not None:
-            for name in ("error_rate", "throttling", "cpu", "memory_vs_limit"):
+            for name in (
+                "error_rate",
+                "throttling",
+                "cpu",
+                "memory_vs_limit",
+                "cpu_change",
+                "memory_change",
+            ):
                 call = self.metrics.named(name, self.namespace)
                 calls.append(call)
                 obs.metrics[name] = call.raw if call.ok else ""

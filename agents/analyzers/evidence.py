@@ -209,6 +209,7 @@ def telemetry_signals(obs: Observations) -> list[Signal]:
                 evidence=[f"{labels['pod']} {value:.3f}"],
             )
         )
+    out += _changes(obs)
     for service, summary in obs.traces.items():
         edges = re.findall(r"^  (\S+) -> (\S+)  .*\d+x", summary, re.M)
         callers = {a for a, _ in edges}
@@ -235,3 +236,25 @@ def _row(line: str) -> tuple[dict[str, str], float | None]:
         return {}, None
     pairs = dict(part.split("=", 1) for part in labels.split() if "=" in part)
     return pairs, number
+
+
+def _changes(obs: Observations) -> list[Signal]:
+    """A pod whose CPU or memory jumped against ten minutes ago, far more than the rest."""
+    out = []
+    for name, threshold, what in (("cpu_change", 2.5, "CPU"), ("memory_change", 1.5, "memory")):
+        rows = [_row(line) for line in obs.metrics.get(name, "").splitlines()]
+        ratios = [(labels["pod"], value) for labels, value in rows if value and "pod" in labels]
+        if not ratios:
+            continue
+        pod, ratio = max(ratios, key=lambda row: row[1])
+        if ratio >= threshold:
+            out.append(
+                Signal(
+                    analyzer=f"{name.split('_')[0]}_jump",
+                    score=0.64,
+                    component=pod.rsplit("-", 2)[0],
+                    summary=f"{pod}'s {what} is {ratio:.1f}x what it was ten minutes ago",
+                    evidence=[f"{pod} {what} x{ratio:.2f}"],
+                )
+            )
+    return out

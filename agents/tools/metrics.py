@@ -34,6 +34,12 @@ NAMED: dict[str, str] = {
     f' (rate({_RPC}_count{{namespace="$ns", error_type=~".+"}}[5m]))) / (sum by (service) (rate('
     f'{_HTTP}_count{{namespace="$ns"}}[5m])) or sum by (service) (rate({_RPC}_count'
     '{namespace="$ns"}[5m])))',
+    # What changed at the fault: now against ten minutes ago (series that started since are
+    # new pods, which the restarts and pod states already show).
+    "cpu_change": 'sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="$ns"}[2m]))'
+    ' / sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="$ns"}[2m] offset 10m))',
+    "memory_change": 'sum by (pod) (container_memory_working_set_bytes{namespace="$ns"})'
+    ' / sum by (pod) (container_memory_working_set_bytes{namespace="$ns"} offset 10m)',
     "p99_latency": "histogram_quantile(0.99, sum by (service, le) (rate("
     f'{_HTTP}_bucket{{namespace="$ns"}}[5m])) or sum by (service, le) (rate('
     f'{_RPC}_bucket{{namespace="$ns"}}[5m])))',
