@@ -87,8 +87,8 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
     from agents.approval import approve
     from agents.executor import Executor
     from agents.rules import RulesAgent
-    from agents.target import ClusterTarget
     from aoi.sim_cli import resolve
+    from aoi.sim_target import target_for
     from sim.session import start_scenario
 
     if shutil.which("kubectl") is None:
@@ -105,13 +105,7 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
         _step(kubeconfig, "Every pod in the cluster (read-only identity)", ["get", "pods", "-A"])
         if chosen.id == DEFAULT_SCENARIO:
             _telemetry(running)
-        target = ClusterTarget(
-            kubeconfig=running.cluster.kubeconfig,
-            executor_context="sim-writer",
-            namespace=running.namespace,
-            prometheus_url=running.cluster.prometheus_url,
-            jaeger_url=running.cluster.jaeger_url,
-        )
+        target = target_for(running)
         typer.secho("\n# AOI's rules agent investigates through the read-only Probe", bold=True)
         trajectory = RulesAgent(target).investigate(
             chosen.title, lambda text: typer.echo(f"  ... {text}")

@@ -27,6 +27,7 @@ def diagnose(
     the evidence, and the fixes an Executor could run after an approval."""
     from agents.rules import RulesAgent
     from agents.target import ClusterTarget
+    from aoi.sim_target import target_for
 
     if agent != "rules":
         fail(f"agent {agent!r} is not available yet; use --agent rules", 2)
@@ -40,13 +41,7 @@ def diagnose(
             chosen = resolve(scenario)
             running = stack.enter_context(start_scenario(chosen))
             assert running.cluster.kubeconfig is not None
-            target = ClusterTarget(
-                kubeconfig=running.cluster.kubeconfig,
-                executor_context="sim-writer",
-                namespace=namespace or running.namespace,
-                prometheus_url=running.cluster.prometheus_url,
-                jaeger_url=running.cluster.jaeger_url,
-            )
+            target = target_for(running, namespace)
         else:
             assert kubeconfig is not None
             if not kubeconfig.is_file():

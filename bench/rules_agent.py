@@ -17,7 +17,7 @@ from typing import Any
 from agents.approval import ApprovalError, approve
 from agents.executor import Executor
 from agents.rules import RulesAgent
-from agents.target import ClusterTarget
+from aoi.sim_target import target_for
 from sim.scenario import bundled_scenarios
 from sim.session import start_scenario
 
@@ -35,13 +35,7 @@ def main(tag: str) -> None:
             continue
         with start_scenario(scenario, present=datetime(2026, 3, 2, 12, tzinfo=UTC)) as running:
             assert running.cluster.kubeconfig is not None
-            target = ClusterTarget(
-                kubeconfig=running.cluster.kubeconfig,
-                executor_context="sim-writer",
-                namespace=running.namespace,
-                prometheus_url=running.cluster.prometheus_url,
-                jaeger_url=running.cluster.jaeger_url,
-            )
+            target = target_for(running)
             started = time.monotonic()
             found = RulesAgent(target).investigate().finding
             seconds.append(time.monotonic() - started)

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from agents.target import ClusterTarget
-from agents.tools.record import DEFAULT_CAP, ToolCall, cap
+from agents.tools.record import DEFAULT_CAP, ToolCall, finish
 from policies import Policy, Role, classify_command
 from policies.redaction import redact
 
@@ -38,15 +38,8 @@ class Kubectl:
     def run(self, argv: list[str]) -> ToolCall:
         """Decide, then run an allowed command; a refused one is recorded, never run.
         Writes that need an approval are not run here: the Executor's approval flow does."""
-        decision = classify_command(argv, self.role, self.policy, self.channel)
-        call = ToolCall(
-            tool="kubectl",
-            request=list(argv),
-            role=self.role,
-            decision=decision.decision,
-            reason=decision.reason,
-        )
-        if decision.decision == "allow":
+        call, decision = self._decide(argv)
+        if decision == "allow":
             self._execute(call, argv)
         self.calls.append(call)
         return call
@@ -55,6 +48,22 @@ class Kubectl:
         """Run a write the policy says needs an approval, given the record for it."""
         from agents.approval import ApprovalRecord
 
+        call, decision = self._decide(argv)
+        approved = (
+            approval if isinstance(approval, ApprovalRecord) and approval.covers(argv) else None
+        )
+        if approved is None:
+            call.reason = "refused: no approval record covers this command"
+        elif decision != "needs_approval":
+            call.reason = f"refused: {call.reason}"
+        else:
+            call.reason = f"approved by {approved.approver}"
+            self._execute(call, argv)
+        self.calls.append(call)
+        return call
+
+    def _decide(self, argv: list[str]) -> tuple[ToolCall, str]:
+        """The policy's decision for this role, as the call's first record."""
         decision = classify_command(argv, self.role, self.policy, self.channel)
         call = ToolCall(
             tool="kubectl",
@@ -63,18 +72,7 @@ class Kubectl:
             decision=decision.decision,
             reason=decision.reason,
         )
-        approved = (
-            approval if isinstance(approval, ApprovalRecord) and approval.covers(argv) else None
-        )
-        if approved is None:
-            call.reason = "refused: no approval record covers this command"
-        elif decision.decision != "needs_approval":
-            call.reason = f"refused: {decision.reason}"
-        else:
-            call.reason = f"approved by {approved.approver}"
-            self._execute(call, argv)
-        self.calls.append(call)
-        return call
+        return call, decision.decision
 
     def _execute(self, call: ToolCall, argv: list[str]) -> None:
         identity = [f"--kubeconfig={self.target.kubeconfig}"]
@@ -99,8 +97,5 @@ class Kubectl:
         except OSError as exc:
             text, code = f"cannot run kubectl: {exc.strerror}", 127
         cleaned = redact(text, self.policy.redaction if self.policy else None)
-        call.raw = cleaned.text
-        call.output, call.cut = cap(cleaned.text, self.limit)
         call.redacted = cleaned.total
-        call.ran, call.exit_code = True, code
-        call.seconds = round(time.monotonic() - started, 3)
+        finish(call, cleaned.text, code, started, self.limit)

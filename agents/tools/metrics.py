@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from agents.tools.record import DEFAULT_CAP, ToolCall, cap
+from agents.tools.record import DEFAULT_CAP, ToolCall, finish
 
 _RPC = "rpc_server_duration_seconds"
 _HTTP = "http_server_request_duration_seconds"
@@ -79,10 +79,7 @@ class Metrics:
             text, code = f"Prometheus refused the query: {error}", 1
         except (OSError, ValueError, KeyError) as exc:
             text, code = f"Prometheus unreachable: {exc}", 1
-        call.raw = text
-        call.output, call.cut = cap(text, self.limit)
-        call.ran, call.exit_code = True, code
-        call.seconds = round(time.monotonic() - started, 3)
+        finish(call, text, code, started, self.limit)
         self.calls.append(call)
         return call
 

@@ -3,6 +3,7 @@ cut rather than silently truncating."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,3 +46,13 @@ def cap(text: str, limit: int = DEFAULT_CAP) -> tuple[str, int]:
         "a namespace) to see them ...]\n"
     )
     return head + note + tail, cut
+
+
+def finish(call: ToolCall, text: str, code: int, started: float, limit: int) -> ToolCall:
+    """Record what a call returned: the whole (redacted) text, the capped view, its status and
+    how long it took (`started` from time.monotonic())."""
+    call.raw = text
+    call.output, call.cut = cap(text, limit)
+    call.ran, call.exit_code = True, code
+    call.seconds = round(time.monotonic() - started, 3)
+    return call

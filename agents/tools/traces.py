@@ -11,7 +11,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
 
-from agents.tools.record import DEFAULT_CAP, ToolCall, cap
+from agents.tools.record import DEFAULT_CAP, ToolCall, finish
 
 
 class Traces:
@@ -33,10 +33,7 @@ class Traces:
             text, code = f"Jaeger refused the search: {exc.read().decode(errors='replace')}", 1
         except (OSError, ValueError) as exc:
             text, code = f"Jaeger unreachable: {exc}", 1
-        call.raw = text
-        call.output, call.cut = cap(text, self.limit)
-        call.ran, call.exit_code = True, code
-        call.seconds = round(time.monotonic() - started, 3)
+        finish(call, text, code, started, self.limit)
         self.calls.append(call)
         return call
 

@@ -9,17 +9,7 @@ import pytest
 from agents.approval import ApprovalError, ApprovalRecord, approve
 from agents.executor import Executor
 from agents.rules import RulesAgent
-from agents.target import ClusterTarget
-
-
-def _target(running: Any) -> ClusterTarget:
-    return ClusterTarget(
-        kubeconfig=running.cluster.kubeconfig,
-        executor_context="sim-writer",
-        namespace=running.namespace,
-        prometheus_url=running.cluster.prometheus_url,
-        jaeger_url=running.cluster.jaeger_url,
-    )
+from aoi.sim_target import target_for
 
 
 def test_records_come_only_from_the_approval_flow() -> None:
@@ -38,7 +28,7 @@ def test_records_come_only_from_the_approval_flow() -> None:
 
 def test_the_finding_fix_applied_with_an_approval_heals(scenario_cluster: Any) -> None:
     running, _ = scenario_cluster("k8s_target_port-misconfig-3")
-    target = _target(running)
+    target = target_for(running)
     found = RulesAgent(target).investigate().finding
     assert found is not None and found.proposed_actions
     executor = Executor(target)

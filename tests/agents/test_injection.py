@@ -6,17 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from agents.rules import RulesAgent
-from agents.target import ClusterTarget
+from aoi.sim_target import target_for
 
 
 def _investigate(running: Any) -> Any:
-    target = ClusterTarget(
-        kubeconfig=running.cluster.kubeconfig,
-        namespace=running.namespace,
-        prometheus_url=running.cluster.prometheus_url,
-        jaeger_url=running.cluster.jaeger_url,
-    )
-    return RulesAgent(target).investigate()
+    return RulesAgent(target_for(running)).investigate()
 
 
 def _only_reads(trajectory: Any) -> None:

@@ -7,18 +7,11 @@ from typing import Any
 import pytest
 
 from agents.rules import RulesAgent
-from agents.target import ClusterTarget
+from aoi.sim_target import target_for
 
 
 def _investigate(running: Any) -> Any:
-    target = ClusterTarget(
-        kubeconfig=running.cluster.kubeconfig,
-        executor_context="sim-writer",
-        namespace=running.namespace,
-        prometheus_url=running.cluster.prometheus_url,
-        jaeger_url=running.cluster.jaeger_url,
-    )
-    return RulesAgent(target).investigate("an alert")
+    return RulesAgent(target_for(running)).investigate("an alert")
 
 
 @pytest.mark.parametrize(

@@ -9,26 +9,17 @@ from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import NAMED, Metrics
 from agents.tools.record import cap
 from agents.tools.traces import Traces
-
-
-def _target(running: Any) -> ClusterTarget:
-    return ClusterTarget(
-        kubeconfig=running.cluster.kubeconfig,
-        executor_context="sim-writer",
-        namespace=running.namespace,
-        prometheus_url=running.cluster.prometheus_url,
-        jaeger_url=running.cluster.jaeger_url,
-    )
+from aoi.sim_target import target_for
 
 
 def test_kubectl_runs_reads_and_refuses_the_rest(scenario_cluster: Any) -> None:
     running, _ = scenario_cluster("k8s_target_port-misconfig-1")
-    probe = Kubectl(_target(running), "probe")
+    probe = Kubectl(target_for(running), "probe")
     read = probe.run(["kubectl", "get", "endpoints", "user-service", "-n", running.namespace])
     assert read.ok and ":9999" in read.output
     write = probe.run(["kubectl", "delete", "pod", "x", "-n", running.namespace])
     assert write.decision == "deny" and not write.ran
-    executor = Kubectl(_target(running), "executor")
+    executor = Kubectl(target_for(running), "executor")
     fix = [
         "kubectl", "patch", "svc", "user-service", "-n", running.namespace, "--type", "json",
         "-p", '[{"op":"replace","path":"/spec/ports/0/targetPort","value":9090}]',
@@ -42,7 +33,7 @@ def test_kubectl_runs_reads_and_refuses_the_rest(scenario_cluster: Any) -> None:
 
 def test_the_probe_identity_cannot_write_even_if_policy_were_wrong(social_network: Any) -> None:
     running, _ = social_network
-    target = _target(running)
+    target = target_for(running)
     probe = Kubectl(target, "probe")
     # Simulate a policy slip: bypass classification and run a write as the Probe's identity.
     call = probe.run(["kubectl", "get", "pods", "-n", running.namespace])
