@@ -20,7 +20,16 @@ from agents.tools.record import ToolCall
 from agents.tools.traces import Traces
 from policies import Policy
 
-SURFACE = ("pods", "deployments", "services", "endpoints", "events", "pvc", "configmaps")
+SURFACE = (
+    "pods",
+    "deployments",
+    "replicasets",
+    "services",
+    "endpoints",
+    "events",
+    "pvc",
+    "configmaps",
+)
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
 Progress = Callable[[str], None]
 

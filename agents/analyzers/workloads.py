@@ -220,6 +220,7 @@ def _containers(obs: Observations) -> list[Signal]:
                         evidence=[waiting.get("message", "")[:200]],
                         system_level="Virtualization",
                         fault_type="Operation Error",
+                        fixes=_undo(obs, owner),
                     )
                 )
             elif reason == "CrashLoopBackOff":
@@ -231,6 +232,10 @@ def _containers(obs: Observations) -> list[Signal]:
                         summary=f"{name} crash-loops (last exit {last.get('exitCode')}, "
                         f"{status.get('restartCount')} restarts)",
                         evidence=[f"{status['name']}: {last.get('reason')}"],
+                        # Most crash loops at start are the program refusing its config.
+                        system_level="Application",
+                        fault_type="Misconfiguration",
+                        fixes=_undo(obs, owner),
                     )
                 )
             elif not status.get("ready") and (status.get("state") or {}).get("running"):
@@ -241,9 +246,35 @@ def _containers(obs: Observations) -> list[Signal]:
                         component=owner,
                         summary=f"{name} runs but is not Ready",
                         evidence=[status["name"]],
+                        system_level="Virtualization",
+                        fault_type="Misconfiguration",
+                        fixes=_undo(obs, owner),
                     )
                 )
     return out
+
+
+def _undo(obs: Observations, deployment: str) -> list[ProposedAction]:
+    """Roll back the latest rollout when there is an earlier revision to go back to."""
+    revisions = [
+        rs
+        for rs in obs.items("replicasets")
+        if any(
+            ref.get("kind") == "Deployment" and ref.get("name") == deployment
+            for ref in rs["metadata"].get("ownerReferences") or []
+        )
+    ]
+    if len(revisions) < 2:
+        return []
+    return [
+        _fix(
+            obs,
+            "rollout",
+            "undo",
+            f"deployment/{deployment}",
+            why="back to the revision that worked before the latest rollout",
+        )
+    ]
 
 
 def _odd_ones_out(obs: Observations) -> list[Signal]:
