@@ -129,10 +129,8 @@ class RequestCounters:
             return 0.0
         middle = datetime.fromtimestamp(window * SCRAPE_SECONDS + SCRAPE_SECONDS / 2, tz=UTC)
         snap = self.store.traffic.snapshot(c.pod["metadata"]["namespace"], middle)
-        index = next(
-            (i for i, inst in enumerate(snap.instances) if inst.container.key == c.key), -1
-        )
-        if index < 0 or not snap.instances[index].serving:
+        index = snap.index_of(c.key)
+        if index is None or not snap.instances[index].serving:
             return 0.0  # a process that accepts nothing records no requests
         rate = snap.rates.get((index, op), 0.0)
         total = 0.0

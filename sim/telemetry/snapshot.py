@@ -93,6 +93,14 @@ class Snapshot:
     instances: list[Instance]
     rates: dict[tuple[int, str], float] = field(default_factory=dict)  # (instance, op) -> rps
     results: dict[tuple[int, str], Outcomes] = field(default_factory=dict)
+    _by_key: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def index_of(self, container_key: str) -> int | None:
+        """The instance of a container (`<pod uid>/<name>`): every series of every window
+        asks, so the lookup is built once per snapshot."""
+        if not self._by_key:
+            self._by_key = {inst.container.key: i for i, inst in enumerate(self.instances)}
+        return self._by_key.get(container_key)
 
     def of(self, service: str) -> list[int]:
         return [i for i, inst in enumerate(self.instances) if inst.service == service]

@@ -106,11 +106,8 @@ class TrafficModel:
         window = int(at.timestamp()) // SCRAPE_SECONDS
         middle = datetime.fromtimestamp(window * SCRAPE_SECONDS + SCRAPE_SECONDS / 2, tz=UTC)
         snap = self.snapshot(pod["metadata"]["namespace"], min(middle, self.world.now))
-        uid = pod["metadata"]["uid"]
-        for index, inst in enumerate(snap.instances):
-            if inst.container.pod_run.uid == uid and inst.container.run.name == container:
-                return self._load(snap, index)
-        return 0.0
+        index = snap.index_of(f"{pod['metadata']['uid']}/{container}")
+        return 0.0 if index is None else self._load(snap, index)
 
     def add_surge(self, namespace: str, since: datetime, factor: float) -> None:
         """From `since`, the load generator sends `factor` times its usual rate."""
