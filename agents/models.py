@@ -9,18 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.decisions import FaultType, ObserverDecision, SystemLevel
 from agents.tools.record import ToolCall
 
 SCHEMA_VERSION = 1
-SystemLevel = Literal["Hardware", "Operating System", "Virtualization", "Application"]
-FaultType = Literal[
-    "Misconfiguration",
-    "Code Defect",
-    "Authentication Issue",
-    "Network/Storage Issue",
-    "Operation Error",
-    "Dependency Problem",
-]
 
 
 def _now() -> datetime:
@@ -29,18 +21,6 @@ def _now() -> datetime:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ObserverDecision(_Model):
-    """One Observer step (the JSON its model must produce, enforced by the schema)."""
-
-    phase: Literal["detection", "localization", "analysis", "mitigation"]
-    hypothesis: str = Field(description="The current root-cause hypothesis, in one sentence.")
-    confidence: float = Field(ge=0, le=1)
-    next_action: Literal["probe", "executor", "submit"]
-    instruction: str = Field("", description="What the Probe or Executor should do next.")
-    context: str = Field("", description="What the Probe or Executor needs to know for it.")
-    submission: Finding | None = None
 
 
 class Evidence(_Model):
@@ -53,6 +33,9 @@ class ProposedAction(_Model):
     command: list[str]
     rationale: str
     action_class: str | None = None
+    # For `kubectl apply -f`: the manifest the Executor writes at that path (its name is the
+    # content's sha256), so the approval covers exactly what gets applied.
+    manifest: str | None = None
 
 
 class Signal(_Model):
@@ -132,6 +115,7 @@ class Trajectory(_Model):
     feedback: list[Feedback] = Field(default_factory=list)
     outcome: Literal["open", "resolved", "rejected", "failed", "unknown"] = "open"
     tokens: int = 0
+    notes: list[str] = Field(default_factory=list)  # what went wrong in the loop itself
 
     @property
     def steps(self) -> int:

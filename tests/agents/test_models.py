@@ -50,6 +50,9 @@ def test_trajectory_round_trips_as_one_json_line() -> None:
 
 def test_the_decision_schema_constrains_what_a_model_may_say() -> None:
     schema = ObserverDecision.model_json_schema()
-    assert schema["properties"]["next_action"]["enum"] == ["probe", "executor", "submit"]
+    action = schema["$defs"]["NextAction"]["properties"]["action"]
+    assert action["enum"] == ["probe", "executor", "submit"]
     assert schema["additionalProperties"] is False
-    assert "Finding" in schema["$defs"]
+    assert schema["properties"]["hypothesis"]["maxLength"] == 400
+    fixes = schema["$defs"]["Submission"]["properties"]["fixes"]
+    assert fixes["maxItems"] == 3 and fixes["items"]["maxLength"] == 300
