@@ -1,14 +1,20 @@
 """The Executor: runs a proposed write only with an approval record for exactly that
 command, after a server-side dry run succeeds, as the writer identity; then reports what
-happened. Every step is a recorded tool call."""
+happened. Every step is a recorded tool call. For an approved `kubectl apply -f`, it first
+writes the approved manifest at the path the command names (under the policy's manifest
+directory); the final gate re-reads that file against the approval's digest."""
 
 from __future__ import annotations
 
+import json
+
+from agents import manifests
 from agents.approval import ApprovalRecord
 from agents.models import Execution
 from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
 from policies import Policy
+from policies.command import parse_kubectl
 
 
 class Executor:
@@ -19,9 +25,21 @@ class Executor:
         """Dry-run, then apply, the approved command; never anything else."""
         argv = list(approval.command)
         execution = Execution(command=argv)
-        if not isinstance(approval, ApprovalRecord) or not approval.covers(argv):
+        if not isinstance(approval, ApprovalRecord) or not approval.covers(argv, approval.manifest):
             execution.output = "refused: the approval does not cover this command, or expired"
             return execution
+        if approval.action_class == "reclaim_volume":
+            refusal = self._not_reclaimable(argv)
+            if refusal:
+                execution.output = f"refused: {refusal}"
+                return execution
+        path = manifests.applied_file(argv)
+        if approval.manifest is not None and path is not None:
+            try:
+                manifests.write(path, approval.manifest)
+            except (OSError, manifests.ManifestError) as exc:
+                execution.output = f"refused: cannot write the approved manifest: {exc}"
+                return execution
         dry = self.kubectl.run([*argv, "--dry-run=server"])
         if dry.decision == "deny" and "no --dry-run" in dry.reason:
             execution.dry_run = f"(none: {dry.reason})"  # e.g. rollout restart
@@ -34,3 +52,22 @@ class Executor:
         execution.output = applied.output
         execution.applied = applied.ok
         return execution
+
+    def _not_reclaimable(self, argv: list[str]) -> str | None:
+        """Why the volume of a `patch pv NAME -n NS` reclaim may not be touched, if so: it
+        must be Released, and its old claim must have lived in NS (the namespace the
+        approver's channel may change), so no one hands another team's data to a new claim."""
+        command = parse_kubectl(argv)
+        name, namespace = command.resources()[0].name or "", command.namespace
+        call = self.kubectl.run(["kubectl", "get", "pv", name, "-o", "json"])
+        try:
+            volume = json.loads(call.raw)
+        except ValueError:
+            return f"cannot read pv {name}: {call.output}"
+        phase = (volume.get("status") or {}).get("phase")
+        owner = ((volume.get("spec") or {}).get("claimRef") or {}).get("namespace")
+        if phase != "Released":
+            return f"pv {name} is {phase}, not Released"
+        if owner != namespace:
+            return f"pv {name} belonged to a claim in {owner}, not {namespace}"
+        return None

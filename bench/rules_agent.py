@@ -57,7 +57,10 @@ def main(tag: str) -> None:
                 for action in found.proposed_actions:
                     # A proposal the policy lets nobody approve is simply not run.
                     with contextlib.suppress(ApprovalError):
-                        executor.execute(approve(action.command, "U0", {"S0ONCALL"}, "aoi"))
+                        record = approve(
+                            action.command, "U0", {"S0ONCALL"}, "aoi", manifest=action.manifest
+                        )
+                        executor.execute(record)
                 running.cluster.advance(330)
                 verdict = running.score("mitigation", None)
                 ok = verdict.success and verdict.verified

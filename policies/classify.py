@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,10 @@ def _write_rules(command: KubectlCommand, policy: Policy) -> str:
     resources = command.resources()
     if verb != "apply" and (not resources or any(r.name is None for r in resources)):
         raise Denied(f"kubectl {verb} must name the objects it changes")
+    if _reclaims_volumes(command, resources):
+        if not policy.executor.allow_volume_reclaim:
+            raise Denied("volume reclaim is off in this policy (executor.allow_volume_reclaim)")
+        return "reclaim_volume"
     for resource in resources:
         for kind, names in PROTECTED_KINDS.items():
             if resource.kind in names and not (kind == "node" and verb in NODE_WRITES):
@@ -239,6 +244,24 @@ def _write_rules(command: KubectlCommand, policy: Policy) -> str:
     if verb == "apply":
         return _apply(command, policy)
     raise Denied(f"kubectl {verb} is not an allowed write")
+
+
+def _reclaims_volumes(command: KubectlCommand, resources: list[Resource]) -> bool:
+    """The one write on PersistentVolumes an agent may propose: a JSON patch that only
+    removes `/spec/claimRef`, so a Released (Retain) volume can bind again to the claim that
+    replaces its deleted one, data intact. The Executor also checks, before it runs, that
+    the volume is Released and its old claim lived in the namespace the command names."""
+    if command.verb != "patch" or len(resources) != 1:
+        return False  # one volume per approval, the one the Executor checks
+    if resources[0].kind not in PROTECTED_KINDS["persistentvolume"]:
+        return False
+    if command.flag("type") != "json":
+        return False
+    try:
+        ops = json.loads(command.flag("patch") or "")
+    except ValueError:
+        return False
+    return bool(ops == [{"op": "remove", "path": "/spec/claimRef"}])
 
 
 def _kinds(resources: list[Resource], allowed: set[str], what: str) -> None:

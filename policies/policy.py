@@ -42,6 +42,9 @@ class Limits(_Strict):
 class ExecutorRules(_Strict):
     manifest_dir: str = "~/.aoi/manifests"
     allow_drain: bool = False
+    # Removing a Released PersistentVolume's claimRef (so the claim that replaced its deleted
+    # one binds it again); off unless a policy turns it on.
+    allow_volume_reclaim: bool = False
 
 
 class ExtraPattern(_Strict):

@@ -46,11 +46,16 @@ class Kubectl:
 
     def run_approved(self, argv: list[str], approval: object) -> ToolCall:
         """Run a write the policy says needs an approval, given the record for it."""
+        from agents import manifests
         from agents.approval import ApprovalRecord
 
         call, decision = self._decide(argv)
+        # For an apply, what the file holds at this last moment is what must be approved.
+        on_disk = manifests.read(manifests.applied_file(argv))
         approved = (
-            approval if isinstance(approval, ApprovalRecord) and approval.covers(argv) else None
+            approval
+            if isinstance(approval, ApprovalRecord) and approval.covers(argv, on_disk)
+            else None
         )
         if approved is None:
             call.reason = "refused: no approval record covers this command"

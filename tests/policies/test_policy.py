@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from policies import PolicyError, classify_command, default_policy, load_policy
+from policies import Policy, PolicyError, classify_command, default_policy, load_policy
 from policies.audit import AuditEvent
 
 RESTART = ["kubectl", "rollout", "restart", "deploy/geo", "-n", "test-hotel-reservation"]
@@ -77,3 +77,18 @@ def test_audit_lines_are_json_and_redacted() -> None:
     record = json.loads(line)
     assert record["command"][3] == "--token=[REDACTED:credential]"
     assert record["decision"] == "deny" and record["time"].endswith("Z")
+
+
+def test_volume_reclaim_is_its_own_class_and_a_policy_can_turn_it_off() -> None:
+    reclaim = '[{"op":"remove","path":"/spec/claimRef"}]'
+    argv = ["kubectl", "patch", "pv", "geo-pv", "-n", "test-hotel-reservation"]
+    argv += ["--type", "json", "-p", reclaim]
+    policy = default_policy()
+    decided = classify_command(argv, "executor", policy)
+    assert decided.decision == "needs_approval" and decided.action_class == "reclaim_volume"
+    off = policy.model_copy(
+        update={"executor": policy.executor.model_copy(update={"allow_volume_reclaim": False})}
+    )
+    decided = classify_command(argv, "executor", off)
+    assert decided.decision == "deny" and "allow_volume_reclaim" in decided.reason
+    assert Policy().executor.allow_volume_reclaim is False  # off unless a policy says so
