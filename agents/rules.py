@@ -101,6 +101,9 @@ class RulesAgent:
                 obs.metrics[name] = call.raw if call.ok else ""
 
     def _depth(self, obs: Observations, calls: list[ToolCall]) -> None:
+        if any((c.get("status") or {}).get("phase") == "Pending" for c in obs.items("pvc")):
+            # Cluster-scoped: which volumes the waiting claims could have had.
+            obs.add_list("pv", self._get(calls, "get", "pv", "-o", "json").raw)
         for pod in obs.items("pods"):
             name = pod["metadata"]["name"]
             status = pod.get("status") or {}

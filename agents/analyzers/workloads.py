@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from agents.analyzers.observations import Obj, Observations
+from agents.analyzers.volumes import reclaim_fixes
 from agents.models import ProposedAction, Signal
 
 CHAOS_KINDS = ("podchaos", "networkchaos", "dnschaos")
@@ -164,6 +165,7 @@ def _pending(obs: Observations) -> list[Signal]:
                     evidence=[text],
                     system_level="Virtualization",
                     fault_type="Operation Error",
+                    fixes=reclaim_fixes(obs),
                 )
             )
         elif messages:
