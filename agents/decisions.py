@@ -27,19 +27,13 @@ Phase = Literal[
     "ready_to_fix",
     "ready_to_submit",
 ]
-Sentence = Annotated[str, StringConstraints(max_length=400)]
+Sentence = Annotated[str, StringConstraints(max_length=300)]
 Name = Annotated[str, StringConstraints(max_length=80)]
 CommandLine = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
 
 class _Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class NextAction(_Decision):
-    action: Literal["probe", "executor", "submit"]
-    instruction: Sentence = Field("", description="What the Probe or Executor should do.")
-    context: Sentence = Field("", description="What it needs to know to do it.")
 
 
 class Submission(_Decision):
@@ -56,6 +50,27 @@ class Submission(_Decision):
     )
 
 
+class ProbeStep(_Decision):
+    action: Literal["probe"]
+    instruction: Sentence = Field(description="What the Probe should look at.")
+    context: Sentence = Field("", description="What it needs to know to do it.")
+
+
+class ExecutorStep(_Decision):
+    action: Literal["executor"]
+    instruction: Sentence = Field(description="The fix strategy for the Executor.")
+    context: Sentence = Field("", description="The objects and facts the fix depends on.")
+
+
+class SubmitStep(_Decision):
+    action: Literal["submit"]
+    submission: Submission
+
+
+# A union on `action`: the grammar itself makes a submit carry its submission.
+NextStep = Annotated[ProbeStep | ExecutorStep | SubmitStep, Field(discriminator="action")]
+
+
 class ObserverDecision(_Decision):
     """One Observer step."""
 
@@ -63,8 +78,7 @@ class ObserverDecision(_Decision):
     phase: Phase
     hypothesis: Sentence = Field(description="The current root-cause hypothesis.")
     confidence: int = Field(ge=0, le=100)
-    next_action: NextAction
-    submission: Submission | None = None
+    next_action: NextStep
 
 
 class ProbePlan(_Decision):

@@ -34,6 +34,9 @@ def _configure(
         raise typer.Exit(2) from None
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # one line per model request is noise next to the progress lines
+        for chatty in ("httpx", "httpx2", "openai"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def main() -> None:

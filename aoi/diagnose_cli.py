@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import typer
 
 from aoi.errors import fail
+from aoi.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the agents (and openai) load only when a diagnosis runs
+    from agents.models import Trajectory
+    from agents.target import ClusterTarget
 
 
 def diagnose(
@@ -25,12 +32,15 @@ def diagnose(
 ) -> None:
     """Investigate with the read-only Probe and print the finding: what is wrong, where,
     the evidence, and the fixes an Executor could run after an approval."""
-    from agents.rules import RulesAgent
+    from agents.llm import LLMUnavailable
     from agents.target import ClusterTarget
     from aoi.sim_target import target_for
 
-    if agent != "rules":
-        fail(f"agent {agent!r} is not available yet; use --agent rules", 2)
+    if agent not in ("rules", "llm"):
+        fail(f"unknown agent {agent!r}: use rules (no model) or llm", 2)
+    settings = load_settings()
+    if agent == "llm" and not settings.llm_base_url:
+        fail("--agent llm needs a model server: set AOI_LLM_BASE_URL (e.g. vLLM's /v1 URL)", 2)
     if (scenario is None) == (kubeconfig is None):
         fail("give either --scenario ID or --kubeconfig PATH", 2)
     with ExitStack() as stack:
@@ -56,7 +66,10 @@ def diagnose(
                 jaeger_url=jaeger_url,
             )
         progress = None if as_json else (lambda text: typer.secho(f"… {text}", err=True))
-        trajectory = RulesAgent(target).investigate(alert, progress)
+        try:
+            trajectory = investigator(agent, target, settings).investigate(alert, progress)
+        except LLMUnavailable as exc:
+            fail(f"the model server failed: {exc}", 1)
     if trajectory_out is not None:
         with trajectory_out.open("a") as out:
             out.write(trajectory.to_json_line())
@@ -77,4 +90,43 @@ def diagnose(
             typer.echo(f"  evidence: {item.summary}")
         for action in found.proposed_actions:
             typer.echo(f"  proposed (needs approval): {' '.join(action.command)}")
-    typer.echo(f"\n{trajectory.steps} read-only calls in {trajectory.seconds:.1f} s")
+    for note in trajectory.notes:
+        typer.secho(f"note: {note}", err=True)
+    tokens = f", {trajectory.tokens} model tokens" if trajectory.tokens else ""
+    typer.echo(f"\n{trajectory.steps} read-only calls in {trajectory.seconds:.1f} s{tokens}")
+
+
+def investigator(agent: str, target: ClusterTarget, settings: Settings) -> Investigator:
+    """The rules agent, or the llm agent on the configured model server and budgets."""
+    from agents.rules import RulesAgent
+
+    if agent == "rules":
+        return RulesAgent(target)
+    from agents.llm import LLMClient, LLMConfig
+    from agents.llm_agent import Budgets, LLMAgent
+
+    assert settings.llm_base_url is not None
+    client = LLMClient(
+        LLMConfig(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key.get_secret_value(),
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.llm_temperature,
+        )
+    )
+    budgets = Budgets(
+        max_iterations=settings.agent_max_iterations,
+        context_tokens=settings.agent_context_tokens,
+        probe_commands=settings.agent_probe_commands,
+        reply_tokens=settings.agent_reply_tokens,
+        model_compressor=settings.agent_model_compressor,
+    )
+    return LLMAgent(target, client, budgets=budgets)
+
+
+class Investigator(Protocol):
+    def investigate(
+        self, alert: str | None = None, progress: Callable[[str], None] | None = None
+    ) -> Trajectory: ...

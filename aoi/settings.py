@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +22,21 @@ class Settings(BaseSettings):
     # The safety policy (policies/default.yaml when unset).
     policy: Path | None = None
 
+    # The model server for `--agent llm`: any OpenAI-compatible API (vLLM in production).
+    llm_base_url: str | None = None
+    llm_model: str | None = None  # unset: the first model the server lists
+    llm_api_key: SecretStr = SecretStr("EMPTY")
+    llm_timeout_s: float = 120.0
+    llm_max_retries: int = 3
+    llm_temperature: float = 0.2
+
+    # Investigation budgets; the AOI paper's values by default.
+    agent_max_iterations: int = Field(15, ge=1)
+    agent_context_tokens: int = Field(4000, ge=200)
+    agent_probe_commands: int = Field(3, ge=1, le=10)
+    agent_reply_tokens: int = Field(700, ge=64)
+    agent_model_compressor: bool = True
+
 
 def load_settings() -> Settings:
     """Settings from AOI_CONFIG (a YAML file), overridden by AOI_* environment variables."""
@@ -34,7 +50,13 @@ def load_settings() -> Settings:
         if not isinstance(values, dict):
             raise SettingsError(f"AOI_CONFIG={path} must be a YAML mapping")
     env = {k: v for k, v in values.items() if f"AOI_{k.upper()}" not in os.environ}
-    return Settings(**env)
+    try:
+        return Settings(**env)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"AOI_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
 
 
 class SettingsError(ValueError):

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from aoi.local_llm import local_model_server
 from sim.scenario import find_scenario
 from sim.session import RunningScenario, start_scenario
+from tests.agents.llm.scripted_server import Script, scripted_server
 
 # A fixed present makes every run of a scenario identical to the second.
 PRESENT = datetime(2026, 1, 13, 12, 0, 0, tzinfo=UTC)
@@ -97,3 +99,17 @@ def social_network(
     assert running.cluster.kubeconfig is not None
     yield running, Kubectl(running.cluster.kubeconfig, tmp / "cache", running.namespace)
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def vllm_url() -> Iterator[str]:
+    """One real vLLM server (SmolLM2-135M on CPU) for the whole session, started on first use."""
+    with local_model_server() as url:
+        yield url
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[str, Script]]:
+    """An OpenAI-compatible server that answers from a script (see scripted_server.py)."""
+    with scripted_server() as served:
+        yield served

@@ -50,9 +50,10 @@ def test_trajectory_round_trips_as_one_json_line() -> None:
 
 def test_the_decision_schema_constrains_what_a_model_may_say() -> None:
     schema = ObserverDecision.model_json_schema()
-    action = schema["$defs"]["NextAction"]["properties"]["action"]
-    assert action["enum"] == ["probe", "executor", "submit"]
+    steps = schema["properties"]["next_action"]["discriminator"]["mapping"]
+    assert sorted(steps) == ["executor", "probe", "submit"]
+    assert "submission" in schema["$defs"]["SubmitStep"]["required"]
     assert schema["additionalProperties"] is False
-    assert schema["properties"]["hypothesis"]["maxLength"] == 400
+    assert schema["properties"]["hypothesis"]["maxLength"] == 300
     fixes = schema["$defs"]["Submission"]["properties"]["fixes"]
     assert fixes["maxItems"] == 3 and fixes["items"]["maxLength"] == 300

@@ -12,6 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from aoi.cli import app
+from tests.agents.llm.scripted_server import Script
 
 runner = CliRunner()
 
@@ -168,4 +169,35 @@ def test_diagnose_prints_the_finding_as_json(tmp_path: Path) -> None:
     both = runner.invoke(app, ["diagnose", "--scenario", "x", "--kubeconfig", "/k"])
     assert both.exit_code == 2 and "either" in both.output
     llm = runner.invoke(app, ["diagnose", "--scenario", "x", "--agent", "llm"])
-    assert llm.exit_code == 2 and "not available" in llm.output
+    assert llm.exit_code == 2 and "set AOI_LLM_BASE_URL" in llm.output
+    odd = runner.invoke(app, ["diagnose", "--scenario", "x", "--agent", "gpt"])
+    assert odd.exit_code == 2 and "unknown agent" in odd.output
+    bad = runner.invoke(app, ["diagnose", "--scenario", "x"], env={"AOI_AGENT_MAX_ITERATIONS": "0"})
+    assert bad.exit_code == 2 and "AOI_AGENT_MAX_ITERATIONS" in bad.output
+
+
+def test_diagnose_with_the_llm_agent_on_a_model_server(scripted: tuple[str, Script]) -> None:
+    url, script = scripted
+    submission = {"detected": True, "faulty_components": ["user-service"], "root_cause": "x"}
+    script.say(
+        {
+            "summary": "user-service has no replicas",
+            "phase": "ready_to_submit",
+            "hypothesis": "user-service was scaled to zero",
+            "confidence": 90,
+            "next_action": {"action": "submit", "submission": submission},
+        }
+    )
+    env = {"AOI_LLM_BASE_URL": url, "AOI_AGENT_MODEL_COMPRESSOR": "false"}
+    result = runner.invoke(
+        app, ["diagnose", "--scenario", "scale_pod_zero_social_net-1", "--agent", "llm"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "Faulty:     user-service" in result.stdout and "model tokens" in result.stdout
+    assert script.requests[0]["model"] == "scripted"  # discovered from /v1/models
+    down = runner.invoke(
+        app,
+        ["diagnose", "--scenario", "scale_pod_zero_social_net-1", "--agent", "llm"],
+        env={"AOI_LLM_BASE_URL": "http://127.0.0.1:9/v1", "AOI_LLM_MAX_RETRIES": "0"},
+    )
+    assert down.exit_code == 1 and "cannot reach the model server" in down.output
