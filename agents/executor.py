@@ -2,7 +2,8 @@
 command, after a server-side dry run succeeds, as the writer identity; then reports what
 happened. Every step is a recorded tool call. For an approved `kubectl apply -f`, it first
 writes the approved manifest at the path the command names (under the policy's manifest
-directory); the final gate re-reads that file against the approval's digest."""
+directory); the final gate re-reads that file against the approval's digest. `verify` then
+looks after the leap, with reads."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from agents.approval import ApprovalRecord
 from agents.models import Execution
 from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
+from agents.verify import verify
 from policies import Policy
 from policies.command import parse_kubectl
 
@@ -20,6 +22,18 @@ from policies.command import parse_kubectl
 class Executor:
     def __init__(self, target: ClusterTarget, policy: Policy | None = None) -> None:
         self.kubectl = Kubectl(target, "executor", policy)
+        self.reader = Kubectl(target, "probe", policy)  # verification reads, never writes
+
+    def verify(self, execution: Execution, timeout_s: int = 120) -> Execution:
+        """After an apply, read whether it took (a rollout finished, a Service has ready
+        endpoints); sets `verified` (None where a read cannot tell) and says what it saw."""
+        if not execution.applied:
+            execution.verified, execution.verification = False, "not applied"
+            return execution
+        self.reader.timeout = timeout_s + 15  # kubectl's own --timeout ends the wait first
+        seen = verify(self.reader, execution.command, timeout_s)
+        execution.verified, execution.verification = seen.verified, seen.detail
+        return execution
 
     def execute(self, approval: ApprovalRecord) -> Execution:
         """Dry-run, then apply, the approved command; never anything else."""

@@ -88,6 +88,7 @@ class Execution(_Model):
     output: str = ""
     applied: bool = False
     verified: bool | None = None
+    verification: str = ""  # what the reads after applying showed
     time: datetime = Field(default_factory=_now)
 
 

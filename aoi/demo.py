@@ -130,9 +130,11 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
             f"  approved by {record.approver} ({record.action_class}), "
             f"expires {record.expires:%H:%M:%S}"
         )
-        done = Executor(target).execute(record)
+        executor = Executor(target)
+        done = executor.verify(executor.execute(record), timeout_s=60)
         typer.echo(f"  dry run: {done.dry_run.strip()}")
         typer.echo(f"  applied: {done.output.strip()}")
+        typer.echo(f"  verified by reads: {done.verified} ({done.verification})")
         score = running.score("mitigation", None) if "mitigation" in chosen.tasks else None
         if score is None:
             return

@@ -8,6 +8,7 @@ import pytest
 
 from agents.approval import ApprovalError, ApprovalRecord, approve
 from agents.executor import Executor
+from agents.models import Execution
 from agents.rules import RulesAgent
 from aoi.sim_target import target_for
 
@@ -41,3 +42,35 @@ def test_the_finding_fix_applied_with_an_approval_heals(scenario_cluster: Any) -
     running.cluster.advance(60)
     score = running.score("mitigation", None)
     assert score.success and score.verified, score.detail
+
+
+def test_after_applying_the_executor_reads_whether_it_took(scenario_cluster: Any) -> None:
+    running, _ = scenario_cluster("scale_pod_zero_social_net-1")
+    target = target_for(running)
+    executor = Executor(target)
+    scale = [
+        "kubectl", "scale", "deployment/user-service", "--current-replicas=0", "--replicas=1",
+        "-n", running.namespace,
+    ]  # fmt: skip
+    unapplied = executor.verify(Execution(command=scale))
+    assert unapplied.verified is False and unapplied.verification == "not applied"
+    done = executor.execute(approve(scale, "U1", {"S0ONCALL"}, requester="aoi"))
+    assert done.applied, done.output
+    running.cluster.advance(60)  # this test's cluster keeps a fixed clock
+    executor.verify(done, timeout_s=30)
+    assert done.verified is True and "deployment/user-service rolled out" in done.verification
+    assert all(c.role == "probe" for c in executor.reader.calls)  # reads, as the reader
+    # A Service with no pod behind it has no ready endpoints: not verified, and why.
+    patch = [
+        "kubectl", "patch", "service", "user-service", "-n", running.namespace, "-p",
+        '{"spec": {"selector": {"service": "nobody"}}}',
+    ]  # fmt: skip
+    broken = executor.execute(approve(patch, "U1", {"S0ONCALL"}, requester="aoi"))
+    assert broken.applied, broken.output
+    executor.verify(broken)
+    assert broken.verified is False and "no ready endpoints" in broken.verification
+    configmap = Execution(
+        command=["kubectl", "patch", "configmap", "x", "-n", running.namespace, "-p", "{}"],
+        applied=True,
+    )
+    assert executor.verify(configmap).verified is None
