@@ -88,8 +88,8 @@ def demo(scenario: str = typer.Option(DEFAULT_SCENARIO, help="Scenario to serve.
     from agents.executor import Executor
     from agents.rules import RulesAgent
     from aoi.sim_cli import resolve
-    from aoi.sim_target import target_for
     from sim.session import start_scenario
+    from trainer.sim_target import target_for
 
     if shutil.which("kubectl") is None:
         fail("kubectl is not on PATH; install kubectl 1.32 to run the demo", 1)

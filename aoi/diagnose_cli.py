@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import typer
 
+from aoi.agent_settings import budgets, llm_config
 from aoi.errors import fail
 from aoi.settings import Settings, load_settings
 
@@ -34,13 +35,13 @@ def diagnose(
     the evidence, and the fixes an Executor could run after an approval."""
     from agents.llm import LLMUnavailable
     from agents.target import ClusterTarget
-    from aoi.sim_target import target_for
+    from trainer.sim_target import target_for
 
     if agent not in ("rules", "llm"):
         fail(f"unknown agent {agent!r}: use rules (no model) or llm", 2)
     settings = load_settings()
-    if agent == "llm" and not settings.llm_base_url:
-        fail("--agent llm needs a model server: set AOI_LLM_BASE_URL (e.g. vLLM's /v1 URL)", 2)
+    if agent == "llm":
+        llm_config(settings)  # fails clearly before any cluster starts
     if (scenario is None) == (kubeconfig is None):
         fail("give either --scenario ID or --kubeconfig PATH", 2)
     with ExitStack() as stack:
@@ -102,28 +103,10 @@ def investigator(agent: str, target: ClusterTarget, settings: Settings) -> Inves
 
     if agent == "rules":
         return RulesAgent(target)
-    from agents.llm import LLMClient, LLMConfig
-    from agents.llm_agent import Budgets, LLMAgent
+    from agents.llm import LLMClient
+    from agents.llm_agent import LLMAgent
 
-    assert settings.llm_base_url is not None
-    client = LLMClient(
-        LLMConfig(
-            base_url=settings.llm_base_url,
-            model=settings.llm_model,
-            api_key=settings.llm_api_key.get_secret_value(),
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-            temperature=settings.llm_temperature,
-        )
-    )
-    budgets = Budgets(
-        max_iterations=settings.agent_max_iterations,
-        context_tokens=settings.agent_context_tokens,
-        probe_commands=settings.agent_probe_commands,
-        reply_tokens=settings.agent_reply_tokens,
-        model_compressor=settings.agent_model_compressor,
-    )
-    return LLMAgent(target, client, budgets=budgets)
+    return LLMAgent(target, LLMClient(llm_config(settings)), budgets=budgets(settings))
 
 
 class Investigator(Protocol):

@@ -18,9 +18,9 @@ from typing import Any
 from agents.llm import LLMClient, LLMConfig
 from agents.llm_agent import Budgets, LLMAgent
 from aoi.local_llm import local_model_server
-from aoi.sim_target import target_for
 from sim.scenario import bundled_scenarios
 from sim.session import start_scenario
+from trainer.sim_target import target_for
 
 
 @contextlib.contextmanager

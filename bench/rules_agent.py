@@ -17,9 +17,9 @@ from typing import Any
 from agents.approval import ApprovalError, approve
 from agents.executor import Executor
 from agents.rules import RulesAgent
-from aoi.sim_target import target_for
 from sim.scenario import bundled_scenarios
 from sim.session import start_scenario
+from trainer.sim_target import target_for
 
 
 def main(tag: str) -> None:

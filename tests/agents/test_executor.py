@@ -10,7 +10,7 @@ from agents.approval import ApprovalError, ApprovalRecord, approve
 from agents.executor import Executor
 from agents.models import Execution
 from agents.rules import RulesAgent
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 
 def test_records_come_only_from_the_approval_flow() -> None:

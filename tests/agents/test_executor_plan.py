@@ -8,8 +8,8 @@ from typing import Any
 from agents.decisions import ExecutorPlan
 from agents.executor_plan import ExecutorPlanner
 from agents.llm import LLMClient, LLMConfig
-from aoi.sim_target import target_for
 from tests.agents.llm.scripted_server import Script
+from trainer.sim_target import target_for
 
 NS = "test-social-network"
 FIX = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.rules import RulesAgent
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 
 def _investigate(running: Any) -> Any:

@@ -8,9 +8,9 @@ from typing import Any
 
 from agents.llm import LLMClient, LLMConfig
 from agents.llm_agent import Budgets, LLMAgent
-from aoi.sim_target import target_for
 from tests.agents.llm.scripted_server import Script
 from tests.agents.test_executor_plan import FIX
+from trainer.sim_target import target_for
 
 
 def decision(step: dict[str, Any], summary: str = "s") -> dict[str, Any]:

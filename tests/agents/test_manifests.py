@@ -13,8 +13,8 @@ import pytest
 from agents import manifests
 from agents.approval import ApprovalError, approve
 from agents.executor import Executor
-from aoi.sim_target import target_for
 from policies import Policy, default_policy
+from trainer.sim_target import target_for
 
 NS = "test-hotel-reservation"
 PING = "db.adminCommand('ping')"

@@ -6,7 +6,7 @@ from typing import Any
 
 from agents.llm import LLMClient, LLMConfig
 from agents.probe import Probe
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 
 def test_reads_run_scoped_refusals_and_repeats_say_why(scenario_cluster: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from agents.rules import RulesAgent
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 
 def _investigate(running: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 from agents.approval import approve
 from agents.executor import Executor
 from agents.rules import RulesAgent
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 RECLAIM = '[{"op":"remove","path":"/spec/claimRef"}]'
 

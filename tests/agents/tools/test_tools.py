@@ -9,7 +9,7 @@ from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import NAMED, Metrics
 from agents.tools.record import cap
 from agents.tools.traces import Traces
-from aoi.sim_target import target_for
+from trainer.sim_target import target_for
 
 
 def test_kubectl_runs_reads_and_refuses_the_rest(scenario_cluster: Any) -> None:

@@ -1,6 +1,7 @@
 """The agents' view of a served `sim` scenario: the same ClusterTarget a production cluster
 gives (kubeconfig, the reader and writer contexts, Prometheus and Jaeger URLs). Lives in the
-composition root because `agents` never imports `sim`."""
+composition layer that may import both (`agents` never imports `sim`): the trainer, whose
+evaluation runs the agents on sim scenarios; the CLI uses it too."""
 
 from __future__ import annotations
 

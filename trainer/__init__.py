@@ -1,0 +1,1 @@
+"""Learning from trajectories: evaluation (`aoi eval`), datasets, rewards, GRPO, promotion."""

@@ -1,0 +1,133 @@
+"""One attempt at one problem: a fresh emulated cluster, the agent's investigation through the
+Probe's tools only, the finding submitted to sim's AIOpsLab scorer; for mitigation, the
+finding's fixes approved by an on-call approver and run by the Executor, then the oracle and
+our verification after five and a half simulated minutes. Runs in a worker process."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agents.approval import ApprovalError, approve
+from agents.executor import Executor
+from agents.llm import LLMClient, LLMConfig, LLMError
+from agents.llm_agent import Budgets, LLMAgent
+from agents.models import Finding, Trajectory
+from agents.rules import RulesAgent
+from agents.target import ClusterTarget
+from sim.scenario import find_scenario, load_scenario_file
+from sim.session import RunningScenario, start_scenario
+from trainer.sim_target import target_for
+
+MITIGATION_WAIT_S = 330  # AIOpsLab checks a few minutes after the fix
+APPROVER, APPROVER_GROUPS = "U0EVAL", {"S0ONCALL"}  # an on-call engineer, per the policy
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """What to build in the worker (agents hold sockets and clients; specs pickle)."""
+
+    agent: str = "rules"
+    llm: LLMConfig | None = None
+    budgets: Budgets | None = None
+
+
+@dataclass(frozen=True)
+class AttemptSpec:
+    scenario: str  # a bundled id, or a path to the user's file
+    task: str
+    attempt: int
+    family: str
+    task_id: str
+    trajectory_dir: str
+
+
+def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
+    """The result record of one attempt; never raises for the agent's own failures."""
+    scenario = (
+        load_scenario_file(Path(spec.scenario))
+        if spec.scenario.endswith((".yaml", ".yml"))
+        else find_scenario(spec.scenario)
+    )
+    started = time.monotonic()
+    record: dict[str, Any] = {
+        "scenario": scenario.id,
+        "task": spec.task,
+        "task_id": spec.task_id,
+        "family": spec.family,
+        "attempt": spec.attempt,
+        "success": False,
+        "submission": None,
+        "steps": 0,
+        "tokens": 0,
+        "seconds": 0.0,
+        "trajectory": None,
+        "error": None,
+    }
+    with start_scenario(scenario, present=datetime.now(UTC)) as running:
+        target = target_for(running)
+        try:
+            trajectory = _investigator(agent, target).investigate(_alert_text(running))
+        except LLMError as exc:
+            record["error"] = f"the model server failed: {exc}"
+            record["seconds"] = round(time.monotonic() - started, 3)
+            return record
+        found = trajectory.finding or Finding(detected=False)
+        submission = _submission(spec.task, found)
+        if spec.task == "mitigation":
+            _apply_fixes(target, found, trajectory)
+            running.cluster.advance(MITIGATION_WAIT_S)
+            verdict = running.score("mitigation", None)
+            record["success"] = bool(verdict.success and verdict.verified)
+            record["oracle"], record["verified"] = verdict.success, verdict.verified
+        else:
+            record["success"] = bool(running.score(spec.task, submission).success)  # type: ignore[arg-type]
+    record["submission"] = submission
+    record["steps"], record["tokens"] = trajectory.steps, trajectory.tokens
+    record["seconds"] = round(time.monotonic() - started, 3)
+    path = Path(spec.trajectory_dir) / f"{scenario.id}.{spec.task}.{spec.attempt}.jsonl"
+    path.write_text(trajectory.to_json_line())
+    record["trajectory"] = str(path)
+    return record
+
+
+def _investigator(agent: AgentSpec, target: ClusterTarget) -> RulesAgent | LLMAgent:
+    if agent.agent == "llm":
+        assert agent.llm is not None
+        return LLMAgent(target, LLMClient(agent.llm), budgets=agent.budgets)
+    return RulesAgent(target)
+
+
+def _submission(task: str, found: Finding) -> Any:
+    if task == "detection":
+        return "Yes" if found.detected else "No"
+    if task == "localization":
+        return list(found.faulty_components)
+    if task == "analysis":
+        return {"system_level": found.system_level, "fault_type": found.fault_type}
+    return [" ".join(a.command) for a in found.proposed_actions]
+
+
+def _apply_fixes(target: ClusterTarget, found: Finding, trajectory: Trajectory) -> None:
+    executor = Executor(target)
+    for action in found.proposed_actions:
+        # A proposal the policy lets nobody approve is simply not run, as in Slack.
+        with contextlib.suppress(ApprovalError):
+            record = approve(
+                action.command, APPROVER, APPROVER_GROUPS, "aoi", manifest=action.manifest
+            )
+            trajectory.executions.append(executor.execute(record))
+
+
+def _alert_text(running: RunningScenario) -> str:
+    payload = running.alert_payload() or {}
+    alerts = payload.get("alerts") or []
+    if not alerts:
+        return ""
+    first = alerts[0]
+    name = (first.get("labels") or {}).get("alertname", "alert")
+    return f"{name}: {(first.get('annotations') or {}).get('summary', '')}".strip()
