@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from agents.analyzers import Observations, analyze
-from agents.analyzers.workloads import CHAOS_KINDS
+from agents.analyzers.chaos import CHAOS_KINDS
 from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
 from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
@@ -29,7 +29,14 @@ SURFACE = (
     "events",
     "pvc",
     "configmaps",
+    "hpa",
 )
+# Requests per service now against ten minutes ago: a surge explains throttling at a sane limit.
+REQUEST_CHANGE = (
+    "sum by (service) (rate({m}_count{{namespace=\"$ns\"}}[2m])) / "
+    "sum by (service) (rate({m}_count{{namespace=\"$ns\"}}[2m] offset 10m))"
+)
+REQUEST_METRICS = ("http_server_request_duration_seconds", "rpc_server_duration_seconds")
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
 Progress = Callable[[str], None]
 
@@ -99,6 +106,10 @@ class RulesAgent:
                 call = self.metrics.named(name, self.namespace)
                 calls.append(call)
                 obs.metrics[name] = call.raw if call.ok else ""
+            change = " or ".join(REQUEST_CHANGE.format(m=m) for m in REQUEST_METRICS)
+            call = self.metrics.promql(change.replace("$ns", self.namespace))
+            calls.append(call)
+            obs.metrics["request_change"] = call.raw if call.ok else ""
 
     def _depth(self, obs: Observations, calls: list[ToolCall]) -> None:
         if any((c.get("status") or {}).get("phase") == "Pending" for c in obs.items("pvc")):
@@ -140,6 +151,9 @@ def finding(signals: list[Signal]) -> Finding:
         return Finding(detected=False, root_cause="no fault signal", confidence=0.6)
     top = strong[0]
     typed = next((s for s in strong if s.system_level and s.component == top.component), top)
+    # The loudest signal is often a symptom (callers blaming the component); the fix comes
+    # from the strongest signal about the same component that knows its cause.
+    fixing = next((s for s in strong if s.fixes and s.component == top.component), top)
     return Finding(
         detected=True,
         faulty_components=[str(top.component)],
@@ -148,5 +162,5 @@ def finding(signals: list[Signal]) -> Finding:
         root_cause=top.summary,
         evidence=[Evidence(summary=s.summary, excerpt="; ".join(s.evidence)) for s in strong[:3]],
         confidence=top.score,
-        proposed_actions=list(top.fixes),
+        proposed_actions=list(fixing.fixes),
     )

@@ -1,6 +1,6 @@
 """Analyzers over logs and telemetry: database errors and the database they name, callers
 blaming a dependency (the deepest one blamed is the likely culprit), error-rate and trace
-edges, CPU throttling, memory near its limit, one pod burning far more CPU than the rest."""
+edges, memory near its limit, one pod burning far more CPU than the rest."""
 
 from __future__ import annotations
 
@@ -179,22 +179,6 @@ def _first(text: str, needle: str) -> str:
 
 def telemetry_signals(obs: Observations) -> list[Signal]:
     out: list[Signal] = []
-    for line in obs.metrics.get("throttling", "").splitlines():
-        labels, value = _row(line)
-        if value is not None and value > 0.5 and "pod" in labels:
-            owner = labels["pod"].rsplit("-", 2)[0]
-            out.append(
-                Signal(
-                    analyzer="cpu_throttling",
-                    score=0.8,
-                    component=owner,
-                    summary=f"{labels.get('container')} in {labels['pod']} is throttled "
-                    f"{value:.0%} of periods",
-                    evidence=[line],
-                    system_level="Virtualization",
-                    fault_type="Misconfiguration",
-                )
-            )
     cpu = [_row(line) for line in obs.metrics.get("cpu", "").splitlines()]
     cpu = [(labels, value) for labels, value in cpu if value is not None and "pod" in labels]
     values = [value for _, value in cpu if value is not None]

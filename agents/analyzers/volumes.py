@@ -2,13 +2,14 @@
 redeployed (its namespace deleted and re-created) leaves its Retain PersistentVolumes bound,
 by claimRef, to claims that no longer exist. The new claim of the same name and class cannot
 bind until the stale claimRef is removed; removing it gives the app its data back, where
-provisioning new volumes would start it empty."""
+provisioning new volumes would start it empty. And claims of a StorageClass that does not
+exist, which nothing will ever provision."""
 
 from __future__ import annotations
 
 import json
 
-from agents.analyzers.observations import Observations
+from agents.analyzers.observations import Obj, Observations
 from agents.models import ProposedAction
 
 RECLAIM = [{"op": "remove", "path": "/spec/claimRef"}]
@@ -41,3 +42,31 @@ def reclaim_fixes(obs: Observations) -> list[ProposedAction]:
             )
         )
     return fixes
+
+
+def missing_class(obs: Observations, pod: Obj) -> tuple[str, str] | None:
+    """(claim, why) for a claim of the pod whose provisioning failed for want of its
+    StorageClass, and that no PersistentVolume of that class could bind either (a class name
+    that only statically made volumes carry is no missing class)."""
+    static = {(pv.get("spec") or {}).get("storageClassName") for pv in obs.items("pv")}
+    classes = {
+        c["metadata"]["name"]: (c.get("spec") or {}).get("storageClassName")
+        for c in obs.items("pvc")
+    }
+    claims = {
+        (v.get("persistentVolumeClaim") or {}).get("claimName")
+        for v in (pod.get("spec") or {}).get("volumes") or []
+    }
+    for event in obs.items("events"):
+        involved = event.get("involvedObject") or {}
+        message = str(event.get("message", ""))
+        if (
+            involved.get("kind") == "PersistentVolumeClaim"
+            and involved.get("name") in claims
+            and classes.get(str(involved.get("name"))) not in static
+            and event.get("reason") == "ProvisioningFailed"
+            and "storageclass" in message.lower()
+            and "not found" in message
+        ):
+            return str(involved["name"]), message
+    return None

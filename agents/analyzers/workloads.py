@@ -1,19 +1,17 @@
 """Analyzers over the namespace's objects: Services whose targetPort nothing listens on,
 workloads scaled to nothing, pods Pending (and why the scheduler says so), crash loops and
 their last termination reason, pods that never become Ready, images and commands unlike
-their siblings', and Chaos Mesh experiments in place."""
+their siblings', and Chaos Mesh experiments in place (chaos.py)."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
 
+from agents.analyzers.chaos import chaos_signals
 from agents.analyzers.observations import Obj, Observations
-from agents.analyzers.volumes import reclaim_fixes
+from agents.analyzers.volumes import missing_class, reclaim_fixes
 from agents.models import ProposedAction, Signal
-
-CHAOS_KINDS = ("podchaos", "networkchaos", "dnschaos")
 
 
 def workload_signals(obs: Observations) -> list[Signal]:
@@ -23,7 +21,7 @@ def workload_signals(obs: Observations) -> list[Signal]:
         + _pending(obs)
         + _containers(obs)
         + _odd_ones_out(obs)
-        + _chaos(obs)
+        + chaos_signals(obs)
     )
 
 
@@ -155,6 +153,23 @@ def _pending(obs: Observations) -> list[Signal]:
                     ],
                 )
             )
+        elif any("unbound" in m and "PersistentVolumeClaim" in m for m in messages) and (
+            missing := missing_class(obs, pod)
+        ):
+            claim, why = missing
+            out.append(
+                Signal(
+                    analyzer="storage_class_missing",
+                    score=0.9,
+                    component=owner,
+                    summary=f"{name} waits for claim {claim}, which nothing can provision: {why}",
+                    evidence=[why, text],
+                    system_level="Virtualization",
+                    fault_type="Network/Storage Issue",
+                    # The revision before the claim was swapped in mounted a bound one.
+                    fixes=_undo(obs, owner),
+                )
+            )
         elif any("unbound" in m and "PersistentVolumeClaim" in m for m in messages):
             out.append(
                 Signal(
@@ -226,17 +241,25 @@ def _containers(obs: Observations) -> list[Signal]:
                     )
                 )
             elif reason == "CrashLoopBackOff":
+                stuck = _rollout_stuck(obs, owner)
                 out.append(
                     Signal(
                         analyzer="crash_loop",
                         score=0.7,
                         component=owner,
                         summary=f"{name} crash-loops (last exit {last.get('exitCode')}, "
-                        f"{status.get('restartCount')} restarts)",
+                        f"{status.get('restartCount')} restarts)"
+                        + (
+                            "; its rollout is stuck, the previous revision still serves"
+                            if stuck
+                            else ""
+                        ),
                         evidence=[f"{status['name']}: {last.get('reason')}"],
-                        # Most crash loops at start are the program refusing its config.
+                        # Most crash loops at start are the program refusing its config; one
+                        # that only the latest revision has is a rollout that should not have
+                        # gone out (an operation error, undone by rolling back).
                         system_level="Application",
-                        fault_type="Misconfiguration",
+                        fault_type="Operation Error" if stuck else "Misconfiguration",
                         fixes=_undo(obs, owner),
                     )
                 )
@@ -254,6 +277,21 @@ def _containers(obs: Observations) -> list[Signal]:
                     )
                 )
     return out
+
+
+def _rollout_stuck(obs: Observations, deployment: str) -> bool:
+    """More than one revision still runs pods and an older one has them ready: the new
+    revision does not come up, the old one keeps serving (as `rollout status` waits)."""
+    live = [
+        rs
+        for rs in obs.items("replicasets")
+        if any(
+            ref.get("kind") == "Deployment" and ref.get("name") == deployment
+            for ref in rs["metadata"].get("ownerReferences") or []
+        )
+        and (rs.get("spec") or {}).get("replicas")
+    ]
+    return len(live) > 1 and any((rs.get("status") or {}).get("readyReplicas") for rs in live)
 
 
 def _undo(obs: Observations, deployment: str) -> list[ProposedAction]:
@@ -370,24 +408,3 @@ def _commands_follow_names(deployments: list[Obj]) -> bool:
     ]
     matching = sum(1 for name, binary in commands if binary == name)
     return len(commands) >= 4 and matching >= len(commands) - 1
-
-
-def _chaos(obs: Observations) -> list[Signal]:
-    out = []
-    for kind in CHAOS_KINDS:
-        for experiment in obs.items(kind):
-            spec: dict[str, Any] = experiment.get("spec") or {}
-            labels = (spec.get("selector") or {}).get("labelSelectors") or {}
-            target = next(iter(labels.values()), None)
-            action = spec.get("action", kind)
-            name = experiment["metadata"]["name"]
-            out.append(
-                Signal(
-                    analyzer="chaos_experiment",
-                    score=0.95,
-                    component=target,
-                    summary=f"{experiment.get('kind', kind)} {name} ({action}) targets {labels}",
-                    evidence=[f"{kind}/{name}"],
-                )
-            )
-    return out
