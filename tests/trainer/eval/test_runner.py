@@ -4,6 +4,10 @@ interruption, refusal to mix runs, and `compare`."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -69,3 +73,28 @@ def test_bad_options_are_clear_errors(tmp_path: Path) -> None:
     assert wrong_split.exit_code == 2 and "neither a split" in wrong_split.output
     no_model = runner.invoke(app, ["eval", "--agent", "llm", "--out", str(tmp_path)])
     assert no_model.exit_code == 2 and "AOI_LLM_BASE_URL" in no_model.output
+
+
+def test_ctrl_c_leaves_a_folder_that_resumes(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name in ("scale_pod_zero_social_net-1", "k8s_target_port-misconfig-1"):
+        (folder / f"{name}.yaml").write_text((BUNDLED / f"{name}.yaml").read_text())
+    out = tmp_path / "run"
+    aoi = str(Path(sys.executable).parent / "aoi")
+    command = [aoi, "eval", "--split", str(folder), "--tasks", "detection,localization",
+               "--out", str(out)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (results.exists() and results.read_text()):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
+    kept = results.read_text().splitlines()
+    assert 1 <= len(kept) < 4
+    resumed = runner.invoke(app, [*command[1:], "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len((out / "results.jsonl").read_text().splitlines()) == 4
