@@ -11,6 +11,7 @@ from agents.models import Signal
 
 def analyze(obs: Observations) -> list[Signal]:
     """Every signal the observations support, strongest first."""
+    from agents.analyzers.connections import connection_signals
     from agents.analyzers.evidence import log_signals, telemetry_signals
     from agents.analyzers.flags import flag_signals
     from agents.analyzers.probes import probe_signals
@@ -18,7 +19,7 @@ def analyze(obs: Observations) -> list[Signal]:
 
     logs = log_signals(obs)  # first: it records which services callers blame
     signals = workload_signals(obs) + logs + telemetry_signals(obs) + flag_signals(obs)
-    signals += probe_signals(obs) + throttling_signals(obs)
+    signals += probe_signals(obs) + throttling_signals(obs) + connection_signals(obs)
     return sorted(signals, key=lambda s: -s.score)
 
 
