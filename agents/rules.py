@@ -33,8 +33,8 @@ SURFACE = (
 )
 # Requests per service now against ten minutes ago: a surge explains throttling at a sane limit.
 REQUEST_CHANGE = (
-    "sum by (service) (rate({m}_count{{namespace=\"$ns\"}}[2m])) / "
-    "sum by (service) (rate({m}_count{{namespace=\"$ns\"}}[2m] offset 10m))"
+    'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m])) / '
+    'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m] offset 10m))'
 )
 REQUEST_METRICS = ("http_server_request_duration_seconds", "rpc_server_duration_seconds")
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
