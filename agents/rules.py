@@ -31,6 +31,17 @@ SURFACE = (
     "configmaps",
     "hpa",
 )
+SURFACE_KINDS = {
+    "Pod": "pods",
+    "Deployment": "deployments",
+    "ReplicaSet": "replicasets",
+    "Service": "services",
+    "Endpoints": "endpoints",
+    "Event": "events",
+    "PersistentVolumeClaim": "pvc",
+    "ConfigMap": "configmaps",
+    "HorizontalPodAutoscaler": "hpa",
+}
 # Requests per service now against ten minutes ago: a surge explains throttling at a sane limit.
 REQUEST_CHANGE = (
     'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m])) / '
@@ -86,8 +97,12 @@ class RulesAgent:
         return call
 
     def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
-        for kind in SURFACE:
-            obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
+        # One kubectl for all kinds (a process start costs more than a list); if one kind is
+        # unknown to this cluster the whole command fails, so then each kind on its own.
+        together = self._get(calls, "get", ",".join(SURFACE), "-o", "json")
+        if not (together.ok and obs.add_mixed_list(together.raw, SURFACE_KINDS)):
+            for kind in SURFACE:
+                obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
         chaos = self._get(calls, "get", ",".join(CHAOS_KINDS), "-o", "json")
         try:
             for item in json.loads(chaos.raw).get("items") or []:

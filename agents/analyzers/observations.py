@@ -27,6 +27,24 @@ class Observations:
         except (ValueError, AttributeError):
             self.objects.setdefault(kind, [])
 
+    def add_mixed_list(self, raw: str, names: dict[str, str]) -> bool:
+        """Items of a `kubectl get A,B,... -o json` answer, filed by kind (`names`: Kind ->
+        the name used here); every named kind gets a list, empty if none came. False if
+        `raw` is not such an answer."""
+        try:
+            items = json.loads(raw).get("items")
+        except (ValueError, AttributeError):
+            return False
+        if not isinstance(items, list):
+            return False
+        for name in names.values():
+            self.objects[name] = []
+        for item in items:
+            filed = names.get(str(item.get("kind")))
+            if filed is not None:
+                self.objects[filed].append(item)
+        return True
+
     def items(self, kind: str) -> list[Obj]:
         return self.objects.get(kind, [])
 
