@@ -20,6 +20,7 @@ from typing import Literal
 from policies.command import KubectlCommand, ParseError, Resource, parse_kubectl
 from policies.grammar import (
     ALWAYS_DENIED,
+    CHAOS_NAMES,
     IDENTITY_FLAGS,
     POD_NAMES,
     PROTECTED_KINDS,
@@ -295,9 +296,16 @@ def _scale(command: KubectlCommand, resources: list[Resource], policy: Policy) -
 
 
 def _delete(command: KubectlCommand, resources: list[Resource], policy: Policy) -> str:
-    _kinds(resources, POD_NAMES, "delete (only pods may be deleted)")
     if command.enabled("force") or command.flag("grace-period") in ("0", "-1"):
         raise Denied("forced deletion skips graceful shutdown")
+    if all(r.kind in CHAOS_NAMES for r in resources):
+        # Ending a Chaos Mesh experiment stops the fault it injects and changes nothing else.
+        if not policy.executor.allow_end_chaos:
+            raise Denied(
+                "ending chaos experiments is off in this policy (executor.allow_end_chaos)"
+            )
+        return "end_chaos"
+    _kinds(resources, POD_NAMES, "delete (only pods and chaos experiments may be deleted)")
     if len(resources) > policy.limits.max_pods_deleted:
         raise Denied(
             f"{len(resources)} pods in one delete is above the policy's "

@@ -267,6 +267,11 @@ PROTECTED_KINDS = {
     "secret": SECRET_NAMES,
 }
 POD_NAMES = _w("po pod pods")
+# Chaos Mesh experiments: ending one is how an injected fault is stopped.
+CHAOS_NAMES = _w(
+    "podchaos networkchaos dnschaos stresschaos iochaos timechaos httpchaos kernelchaos "
+    "jvmchaos schedule workflow"
+)
 ROLLABLE = _w("daemonset daemonsets deploy deployment deployments ds statefulset statefulsets sts")
 SCALABLE = ROLLABLE - _w("daemonset daemonsets ds") | _w(
     "replicaset replicasets rs replicationcontroller replicationcontrollers rc"

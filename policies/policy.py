@@ -45,6 +45,8 @@ class ExecutorRules(_Strict):
     # Removing a Released PersistentVolume's claimRef (so the claim that replaced its deleted
     # one binds it again); off unless a policy turns it on.
     allow_volume_reclaim: bool = False
+    # Deleting Chaos Mesh experiments (ends an injected fault); off unless a policy says so.
+    allow_end_chaos: bool = False
 
 
 class ExtraPattern(_Strict):

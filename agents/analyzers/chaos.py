@@ -1,7 +1,8 @@
 """Chaos Mesh experiments left in the app's namespace: each is a fault by construction, and
 its kind says what breaks. A DNSChaos makes the resolver of the pods it selects answer
 "no such host" for the names it matches: the pods' operating system cannot find their
-dependencies, though the dependencies are up. Ending the experiment heals."""
+dependencies, though the dependencies are up. Ending the experiment (deleting it, the policy's
+`end_chaos` class) heals."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from agents.analyzers.observations import Observations
 from agents.decisions import FaultType, SystemLevel
-from agents.models import Signal
+from agents.models import ProposedAction, Signal
 
 CHAOS_KINDS = ("podchaos", "networkchaos", "dnschaos")
 # What each kind breaks, as (system level, fault type); kinds not named here are reported
@@ -41,6 +42,13 @@ def chaos_signals(obs: Observations) -> list[Signal]:
                     evidence=[f"{kind}/{name}"],
                     system_level=level,
                     fault_type=fault,
+                    fixes=[
+                        ProposedAction(
+                            command=["kubectl", "delete", kind, name, "-n", obs.namespace],
+                            rationale=f"end the {experiment.get('kind', kind)} experiment: "
+                            "the fault it injects stops, nothing else changes",
+                        )
+                    ],
                 )
             )
     return out
