@@ -8,7 +8,7 @@ import json
 import re
 from collections import Counter
 
-from agents.analyzers.observations import Observations
+from agents.analyzers.observations import Observations, metric_row
 from agents.models import ProposedAction, Signal
 
 DB_URL = re.compile(r"(mongodb-[a-z0-9-]+|[a-z0-9-]+-mongodb):\d+")
@@ -179,7 +179,7 @@ def _first(text: str, needle: str) -> str:
 
 def telemetry_signals(obs: Observations) -> list[Signal]:
     out: list[Signal] = []
-    cpu = [_row(line) for line in obs.metrics.get("cpu", "").splitlines()]
+    cpu = [metric_row(line) for line in obs.metrics.get("cpu", "").splitlines()]
     cpu = [(labels, value) for labels, value in cpu if value is not None and "pod" in labels]
     values = [value for _, value in cpu if value is not None]
     if len(values) >= 3 and values[0] > 5 * max(values[1], 0.01):
@@ -211,22 +211,11 @@ def telemetry_signals(obs: Observations) -> list[Signal]:
     return out
 
 
-def _row(line: str) -> tuple[dict[str, str], float | None]:
-    """`a=b c=d  0.5` -> ({a: b, c: d}, 0.5)."""
-    labels, _, value = line.rpartition("  ")
-    try:
-        number = float(value)
-    except ValueError:
-        return {}, None
-    pairs = dict(part.split("=", 1) for part in labels.split() if "=" in part)
-    return pairs, number
-
-
 def _changes(obs: Observations) -> list[Signal]:
     """A pod whose CPU or memory jumped against ten minutes ago, far more than the rest."""
     out = []
     for name, threshold, what in (("cpu_change", 2.5, "CPU"), ("memory_change", 1.5, "memory")):
-        rows = [_row(line) for line in obs.metrics.get(name, "").splitlines()]
+        rows = [metric_row(line) for line in obs.metrics.get(name, "").splitlines()]
         ratios = [(labels["pod"], value) for labels, value in rows if value and "pod" in labels]
         if not ratios:
             continue

@@ -66,6 +66,17 @@ class Observations:
         return str(pod["metadata"]["name"])
 
 
+def metric_row(line: str) -> tuple[dict[str, str], float | None]:
+    """One line of a metrics table (tools.metrics.render): `a=b c=d  0.5` -> ({a: b, c: d},
+    0.5); ({}, None) for a line that is not one."""
+    labels, _, value = line.rpartition("  ")
+    try:
+        number = float(value)
+    except ValueError:
+        return {}, None
+    return dict(part.split("=", 1) for part in labels.split() if "=" in part), number
+
+
 def _matches(wanted: dict[str, str], obj: Obj) -> bool:
     labels = obj["metadata"].get("labels") or {}
     return all(labels.get(k) == v for k, v in wanted.items())

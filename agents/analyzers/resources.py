@@ -10,7 +10,7 @@ import json
 import math
 from collections import Counter
 
-from agents.analyzers.observations import Obj, Observations
+from agents.analyzers.observations import Obj, Observations, metric_row
 from agents.models import ProposedAction, Signal
 
 THROTTLED = 0.5  # share of CFS periods throttled that counts as starved
@@ -33,21 +33,12 @@ def _quantity(cores: float) -> str:
     return f"{round(cores * 1000)}m"
 
 
-def _row(line: str) -> tuple[dict[str, str], float | None]:
-    labels, _, value = line.rpartition("  ")
-    try:
-        number = float(value)
-    except ValueError:
-        return {}, None
-    return dict(p.split("=", 1) for p in labels.split() if "=" in p), number
-
-
 def throttling_signals(obs: Observations) -> list[Signal]:
     out: list[Signal] = []
     seen: set[str] = set()
     owners = {p["metadata"]["name"]: obs.owner(p) for p in obs.items("pods")}
     for line in obs.metrics.get("throttling", "").splitlines():
-        labels, value = _row(line)
+        labels, value = metric_row(line)
         if value is None or value <= THROTTLED or "pod" not in labels:
             continue
         owner = owners.get(labels["pod"], labels["pod"].rsplit("-", 2)[0])
@@ -82,7 +73,7 @@ def _usual_limit(obs: Observations, owner: str) -> float | None:
 
 def _request_jump(obs: Observations, owner: str) -> float | None:
     for line in obs.metrics.get("request_change", "").splitlines():
-        labels, value = _row(line)
+        labels, value = metric_row(line)
         if labels.get("service") == owner and value is not None:
             return value
     return None
