@@ -10,9 +10,14 @@ HEAD = (
     "| {} | problems | runs | successes | avg@1 | avg@{k} | best@{k} |\n"
     "|---|---:|---:|---:|---:|---:|---:|\n"
 )
+HEAD_ONE = "| {} | problems | runs | successes | success |\n|---|---:|---:|---:|---:|\n"
 
 
-def _row(name: str, s: dict[str, Any]) -> str:
+def _row(name: str, s: dict[str, Any], k: int) -> str:
+    if k == 1:  # avg@1, avg@k and best@k are one number
+        return (
+            f"| {name} | {s['problems']} | {s['runs']} | {s['successes']} | {s['avg_at_1']:.1%} |\n"
+        )
     return (
         f"| {name} | {s['problems']} | {s['runs']} | {s['successes']} | "
         f"{s['avg_at_1']:.1%} | {s['avg_at_k']:.1%} | {s['best_at_k']:.1%} |\n"
@@ -26,13 +31,14 @@ def table(summary: dict[str, Any]) -> str:
         f"# aoi eval: agent {summary['agent']}, split {summary['split']}, k={k}, "
         f"{summary['seconds']:.0f} s\n\n"
     )
-    text += HEAD.format("task", k=k)
+    head = HEAD_ONE if k == 1 else HEAD
+    text += head.format("task", k=k)
     for task, stats in summary["by_task"].items():
-        text += _row(task, stats)
-    text += _row("**overall**", summary["overall"])
-    text += "\n" + HEAD.format("fault family", k=k)
+        text += _row(task, stats, k)
+    text += _row("**overall**", summary["overall"], k)
+    text += "\n" + head.format("fault family", k=k)
     for name, stats in summary["by_family"].items():
-        text += _row(name, stats)
+        text += _row(name, stats, k)
     return text
 
 

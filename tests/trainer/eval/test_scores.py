@@ -45,3 +45,14 @@ def test_summary_groups_by_task_family_and_overall() -> None:
         "problems": 0, "runs": 0, "successes": 0, "avg_at_1": 0.0, "avg_at_k": 0.0,
         "best_at_k": 0.0,
     }  # fmt: skip
+
+
+def test_the_table_has_one_success_column_when_k_is_one() -> None:
+    from trainer.eval.report import table
+
+    summary = {**summarize(runs("a", "detection", [True]), k=1), "k": 1}
+    summary |= {"agent": "rules", "split": "all", "seconds": 3.0}
+    text = table(summary)
+    assert "| task | problems | runs | successes | success |" in text
+    assert "| detection | 1 | 1 | 1 | 100.0% |" in text
+    assert "avg@" not in text
