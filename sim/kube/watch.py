@@ -71,6 +71,10 @@ async def stream(
             try:
                 event = await asyncio.wait_for(queue.get(), TICK_SECONDS)
             except TimeoutError:
+                # aiohttp does not cancel a handler whose client left (kubectl ends `rollout
+                # status` once it is done): notice it here, or the stream outlives the server.
+                if request.transport is None or request.transport.is_closing():
+                    break
                 api.sync()
                 continue
             await _send(response, api, rt, event, as_table)
