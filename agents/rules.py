@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from agents.analyzers import Observations, analyze
@@ -48,6 +49,7 @@ REQUEST_CHANGE = (
     'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m] offset 10m))'
 )
 REQUEST_METRICS = ("http_server_request_duration_seconds", "rpc_server_duration_seconds")
+PARALLEL_READS = 4  # kubectl processes at once in the depth step
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
 Progress = Callable[[str], None]
 
@@ -92,9 +94,12 @@ class RulesAgent:
         return Iteration(index=index, calls=calls, seconds=round(time.monotonic() - started, 3))
 
     def _get(self, calls: list[ToolCall], *argv: str) -> ToolCall:
-        call = self.kubectl.run(["kubectl", *argv, "-n", self.namespace])
+        call = self._run(*argv)
         calls.append(call)
         return call
+
+    def _run(self, *argv: str) -> ToolCall:
+        return self.kubectl.run(["kubectl", *argv, "-n", self.namespace])
 
     def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
         # One kubectl for all kinds (a process start costs more than a list); if one kind is
@@ -130,15 +135,22 @@ class RulesAgent:
         if any((c.get("status") or {}).get("phase") == "Pending" for c in obs.items("pvc")):
             # Cluster-scoped: which volumes the waiting claims could have had.
             obs.add_list("pv", self._get(calls, "get", "pv", "-o", "json").raw)
+        # Each pod's logs (and its previous container's, if it restarted), read a few at a
+        # time: a kubectl costs a process start, and an alert should be answered in seconds.
+        reads: list[tuple[str, list[str]]] = []
         for pod in obs.items("pods"):
             name = pod["metadata"]["name"]
             status = pod.get("status") or {}
             if status.get("phase") not in ("Running", "Failed"):
                 continue
-            text = self._get(calls, "logs", name, "--tail=60", "--all-containers").raw
+            reads.append((name, ["logs", name, "--tail=60", "--all-containers"]))
             if any(s.get("restartCount") for s in status.get("containerStatuses") or []):
-                text += "\n" + self._get(calls, "logs", name, "--previous", "--tail=60").raw
-            obs.logs[name] = text
+                reads.append((name, ["logs", name, "--previous", "--tail=60"]))
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            done = list(pool.map(lambda read: self._run(*read[1]), reads))
+        for (name, _), call in zip(reads, done, strict=True):
+            calls.append(call)
+            obs.logs[name] = f"{obs.logs[name]}\n{call.raw}" if name in obs.logs else call.raw
         if self.traces is None:
             return
         for service in _failing_services(obs.metrics.get("error_rate", ""))[:3]:
