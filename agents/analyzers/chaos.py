@@ -10,7 +10,7 @@ from typing import Any
 
 from agents.analyzers.observations import Observations
 from agents.decisions import FaultType, SystemLevel
-from agents.models import ProposedAction, Signal
+from agents.models import Signal
 
 CHAOS_KINDS = ("podchaos", "networkchaos", "dnschaos")
 # What each kind breaks, as (system level, fault type); kinds not named here are reported
@@ -43,9 +43,11 @@ def chaos_signals(obs: Observations) -> list[Signal]:
                     system_level=level,
                     fault_type=fault,
                     fixes=[
-                        ProposedAction(
-                            command=["kubectl", "delete", kind, name, "-n", obs.namespace],
-                            rationale=f"end the {experiment.get('kind', kind)} experiment: "
+                        obs.fix(
+                            "delete",
+                            kind,
+                            name,
+                            why=f"end the {experiment.get('kind', kind)} experiment: "
                             "the fault it injects stops, nothing else changes",
                         )
                     ],

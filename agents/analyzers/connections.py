@@ -6,7 +6,6 @@ not the callers who log the failures."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from agents.analyzers.observations import Obj, Observations
@@ -76,21 +75,12 @@ def _raise_limit(obs: Observations, database: str) -> list[ProposedAction]:
             if not found:
                 continue
             wanted = int(found.group(2)) * HEADROOM
-            patch = {"data": {key: LIMIT.sub(rf"\g<1>{wanted}", conf, count=1)}}
-            ns, name = obs.namespace, cm["metadata"]["name"]
-            return [
-                ProposedAction(
-                    command=[
-                        *("kubectl", "patch", "configmap", name, "-n", ns),
-                        *("--type", "merge", "-p", json.dumps(patch)),
-                    ],
-                    rationale=f"room for every client's pool: maxIncomingConnections {wanted}",
-                ),
-                ProposedAction(
-                    command=["kubectl", "rollout", "restart", f"deployment/{database}", "-n", ns],
-                    rationale="mongod reads its config at start",
-                ),
-            ]
+            return obs.config_fix(
+                cm["metadata"]["name"],
+                {key: LIMIT.sub(rf"\g<1>{wanted}", conf, count=1)},
+                f"room for every client's pool: maxIncomingConnections {wanted}",
+                [database],
+            )
     return []
 
 

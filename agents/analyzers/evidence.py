@@ -4,7 +4,6 @@ edges, memory near its limit, one pod burning far more CPU than the rest."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 
@@ -116,29 +115,12 @@ def _tls_off(obs: Observations, database: str) -> list[ProposedAction]:
     for cm in obs.items("configmaps"):
         conf = (cm.get("data") or {}).get("mongod.conf", "")
         if cm["metadata"]["name"] in mounted and "requireTLS" in conf:
-            patch = {"data": {"mongod.conf": conf.replace("requireTLS", "disabled")}}
-            name, ns = cm["metadata"]["name"], obs.namespace
-            return [
-                ProposedAction(
-                    command=[
-                        "kubectl",
-                        "patch",
-                        "configmap",
-                        name,
-                        "-n",
-                        ns,
-                        "--type",
-                        "merge",
-                        "-p",
-                        json.dumps(patch),
-                    ],
-                    rationale="let plain connections in again, as the clients use",
-                ),
-                ProposedAction(
-                    command=["kubectl", "rollout", "restart", f"deployment/{database}", "-n", ns],
-                    rationale="mongod reads its config at start",
-                ),
-            ]
+            return obs.config_fix(
+                cm["metadata"]["name"],
+                {"mongod.conf": conf.replace("requireTLS", "disabled")},
+                "let plain connections in again, as the clients use",
+                [database],
+            )
     return []
 
 

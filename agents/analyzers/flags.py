@@ -144,20 +144,9 @@ def _turn_off(
 ) -> list[ProposedAction]:
     doc = json.loads(text)
     doc["flags"][name]["defaultVariant"] = off
-    patch = {"data": {key: json.dumps(doc, indent=2) + "\n"}}
-    ns, configmap = obs.namespace, cm["metadata"]["name"]
-    command = ["kubectl", "patch", "configmap", configmap, "-n", ns, "--type", "merge"]
-    fixes = [
-        ProposedAction(
-            command=[*command, "-p", json.dumps(patch)],
-            rationale=f"serve {name} at its off variant again",
-        )
-    ]
-    for server in servers:
-        fixes.append(
-            ProposedAction(
-                command=["kubectl", "rollout", "restart", f"deployment/{server}", "-n", ns],
-                rationale=f"{server} reads the flags at start",
-            )
-        )
-    return fixes
+    return obs.config_fix(
+        cm["metadata"]["name"],
+        {key: json.dumps(doc, indent=2) + "\n"},
+        f"serve {name} at its off variant again",
+        list(servers),
+    )

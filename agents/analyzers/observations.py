@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.models import ProposedAction
+
 Obj = dict[str, Any]
 
 
@@ -44,6 +46,30 @@ class Observations:
             if filed is not None:
                 self.objects[filed].append(item)
         return True
+
+    def fix(self, *argv: str, why: str) -> ProposedAction:
+        """A kubectl write on this namespace, proposed with why it helps (the namespace is
+        always named: the policy refuses a write without one)."""
+        return ProposedAction(command=["kubectl", *argv, "-n", self.namespace], rationale=why)
+
+    def config_fix(
+        self, configmap: str, data: dict[str, str], why: str, readers: list[str]
+    ) -> list[ProposedAction]:
+        """Merge `data` into a ConfigMap, then restart the deployments that read it only at
+        start (a changed ConfigMap alone changes nothing in a running program)."""
+        patch = json.dumps({"data": data})
+        return [
+            self.fix("patch", "configmap", configmap, "--type", "merge", "-p", patch, why=why),
+            *(
+                self.fix(
+                    "rollout",
+                    "restart",
+                    f"deployment/{reader}",
+                    why=f"{reader} reads {configmap} at start",
+                )
+                for reader in readers
+            ),
+        ]
 
     def items(self, kind: str) -> list[Obj]:
         return self.objects.get(kind, [])

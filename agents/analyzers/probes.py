@@ -56,19 +56,8 @@ def _container_index(deployment: Obj, container: str) -> tuple[int, Obj] | None:
 def _patch(
     obs: Observations, deployment: str, ops: list[dict[str, Any]], why: str
 ) -> ProposedAction:
-    return ProposedAction(
-        command=[
-            "kubectl",
-            "patch",
-            f"deployment/{deployment}",
-            "-n",
-            obs.namespace,
-            "--type",
-            "json",
-            "-p",
-            json.dumps(ops),
-        ],
-        rationale=why,
+    return obs.fix(
+        "patch", f"deployment/{deployment}", "--type", "json", "-p", json.dumps(ops), why=why
     )
 
 

@@ -126,17 +126,10 @@ def _diagnose(obs: Observations, owner: str, container: str, evidence: list[str]
             system_level="Virtualization",
             fault_type="Operation Error",
             fixes=[
-                ProposedAction(
-                    command=[
-                        "kubectl",
-                        "scale",
-                        f"deployment/{owner}",
-                        "-n",
-                        obs.namespace,
-                        f"--replicas={wanted_replicas}",
-                        f"--current-replicas={replicas}",
-                    ],
-                    rationale="spread the surge over more pods",
+                obs.fix(
+                    *("scale", f"deployment/{owner}", f"--replicas={wanted_replicas}"),
+                    f"--current-replicas={replicas}",
+                    why="spread the surge over more pods",
                 )
             ],
         )
@@ -154,18 +147,10 @@ def _diagnose(obs: Observations, owner: str, container: str, evidence: list[str]
 
 
 def _set_cpu(obs: Observations, owner: str, container: str, cores: float) -> ProposedAction:
-    return ProposedAction(
-        command=[
-            "kubectl",
-            "set",
-            "resources",
-            f"deployment/{owner}",
-            "-n",
-            obs.namespace,
-            f"--containers={container}",
-            f"--limits=cpu={_quantity(cores)}",
-        ],
-        rationale=f"room for its demand: a CPU limit of {_quantity(cores)}",
+    return obs.fix(
+        *("set", "resources", f"deployment/{owner}", f"--containers={container}"),
+        f"--limits=cpu={_quantity(cores)}",
+        why=f"room for its demand: a CPU limit of {_quantity(cores)}",
     )
 
 
@@ -223,20 +208,10 @@ def _hpa_signal(obs: Observations, owner: str, hpa: Obj, evidence: list[str]) ->
         system_level="Virtualization",
         fault_type="Misconfiguration",
         fixes=[
-            ProposedAction(
-                command=[
-                    "kubectl",
-                    "patch",
-                    "hpa",
-                    name,
-                    "-n",
-                    obs.namespace,
-                    "--type",
-                    "merge",
-                    "-p",
-                    json.dumps({"spec": {"maxReplicas": wanted}}),
-                ],
-                rationale=f"let the autoscaler follow the load up to {wanted} replicas",
+            obs.fix(
+                *("patch", "hpa", name, "--type", "merge", "-p"),
+                json.dumps({"spec": {"maxReplicas": wanted}}),
+                why=f"let the autoscaler follow the load up to {wanted} replicas",
             )
         ],
     )

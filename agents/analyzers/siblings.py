@@ -8,11 +8,7 @@ import json
 from collections import Counter
 
 from agents.analyzers.observations import Obj, Observations
-from agents.models import ProposedAction, Signal
-
-
-def _fix(obs: Observations, *argv: str, why: str) -> ProposedAction:
-    return ProposedAction(command=["kubectl", *argv, "-n", obs.namespace], rationale=why)
+from agents.models import Signal
 
 
 def odd_ones_out(obs: Observations) -> list[Signal]:
@@ -50,8 +46,7 @@ def odd_ones_out(obs: Observations) -> list[Signal]:
                     system_level="Application",
                     fault_type="Network/Storage Issue",
                     fixes=[
-                        _fix(
-                            obs,
+                        obs.fix(
                             "patch",
                             f"deployment/{name}",
                             "--type",
@@ -84,8 +79,7 @@ def _image_signal(obs: Observations, name: str, container: str, image: str, usua
         system_level="Application",
         fault_type="Misconfiguration",
         fixes=[
-            _fix(
-                obs,
+            obs.fix(
                 "set",
                 "image",
                 f"deployment/{name}",

@@ -33,11 +33,10 @@ def reclaim_fixes(obs: Observations) -> list[ProposedAction]:
         if (ref.get("name"), spec.get("storageClassName") or "") not in pending:
             continue
         name = pv["metadata"]["name"]
-        patch = ["--type", "json", "-p", json.dumps(RECLAIM)]
         fixes.append(
-            ProposedAction(
-                command=["kubectl", "patch", "pv", name, "-n", obs.namespace, *patch],
-                rationale=f"{name} is Released, still reserved for the deleted "
+            obs.fix(
+                *("patch", "pv", name, "--type", "json", "-p", json.dumps(RECLAIM)),
+                why=f"{name} is Released, still reserved for the deleted "
                 f"{ref.get('name')}: free it for the new claim (Retain: its data stays)",
             )
         )

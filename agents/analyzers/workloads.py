@@ -25,10 +25,6 @@ def workload_signals(obs: Observations) -> list[Signal]:
     )
 
 
-def _fix(obs: Observations, *argv: str, why: str) -> ProposedAction:
-    return ProposedAction(command=["kubectl", *argv, "-n", obs.namespace], rationale=why)
-
-
 def _target_ports(obs: Observations) -> list[Signal]:
     out = []
     for svc in obs.items("services"):
@@ -60,8 +56,7 @@ def _target_ports(obs: Observations) -> list[Signal]:
                         system_level="Virtualization",
                         fault_type="Misconfiguration",
                         fixes=[
-                            _fix(
-                                obs,
+                            obs.fix(
                                 "patch",
                                 "service",
                                 name,
@@ -100,8 +95,7 @@ def _scaled_to_zero(obs: Observations) -> list[Signal]:
                 system_level="Virtualization",
                 fault_type="Operation Error",
                 fixes=[
-                    _fix(
-                        obs,
+                    obs.fix(
                         "scale",
                         f"deployment/{name}",
                         "--replicas=1",
@@ -138,8 +132,7 @@ def _pending(obs: Observations) -> list[Signal]:
                     system_level="Virtualization",
                     fault_type="Dependency Problem",
                     fixes=[
-                        _fix(
-                            obs,
+                        obs.fix(
                             "patch",
                             f"deployment/{owner}",
                             "--type",
@@ -215,8 +208,7 @@ def _containers(obs: Observations) -> list[Signal]:
                         system_level="Virtualization",
                         fault_type="Misconfiguration",
                         fixes=[
-                            _fix(
-                                obs,
+                            obs.fix(
                                 "set",
                                 "resources",
                                 f"deployment/{owner}",
@@ -307,8 +299,7 @@ def _undo(obs: Observations, deployment: str) -> list[ProposedAction]:
     if len(revisions) < 2:
         return []
     return [
-        _fix(
-            obs,
+        obs.fix(
             "rollout",
             "undo",
             f"deployment/{deployment}",
