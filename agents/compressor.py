@@ -122,7 +122,8 @@ class Compressor:
             parts += [f"- [{s.score:.2f}] {s.component or '-'}: {s.summary}" for s in signals[:6]]
         texts = {id(c): readable(c) for c in calls}
         loud = [c for c in calls if not c.ran or notable_lines(texts[id(c)])]
-        quiet = [c for c in calls if c not in loud]
+        loud_ids = {id(c) for c in loud}  # by identity: ToolCall equality compares every field
+        quiet = [c for c in calls if id(c) not in loud_ids]
         verbatim = self.budget // 2 - sum(len(p) + 1 for p in parts)
         per_call = max(verbatim // max(len(loud), 1), 160)
         for call in loud:

@@ -78,21 +78,18 @@ class Probe:
             return _refused(argv, "already ran in this investigation; its output is above")
         self.ran.add(key)
         verb, rest = argv[0], argv[1:]
+        metrics, traces = self.metrics, self.traces
         if verb == "kubectl":
             if not any(a in _SCOPED or a.startswith("--namespace=") for a in rest):
                 argv = [*argv, "-n", self.namespace]
             return self.kubectl.run(argv)
         if verb == "metrics" and len(rest) == 1:
-            return self._metrics().named(rest[0], self.namespace) if self.metrics else _none(argv)
+            return metrics.named(rest[0], self.namespace) if metrics else _none(argv)
         if verb == "promql" and rest:
-            return self._metrics().promql(" ".join(rest)) if self.metrics else _none(argv)
+            return metrics.promql(" ".join(rest)) if metrics else _none(argv)
         if verb == "traces" and len(rest) == 1:
-            return self.traces.service(rest[0]) if self.traces else _none(argv)
+            return traces.service(rest[0]) if traces else _none(argv)
         return _refused(argv, "not a Probe command: use kubectl, metrics, promql or traces")
-
-    def _metrics(self) -> Metrics:
-        assert self.metrics is not None
-        return self.metrics
 
 
 def _refused(request: list[str], reason: str) -> ToolCall:

@@ -42,20 +42,14 @@ def verify(reader: Kubectl, argv: list[str], timeout_s: int = 120) -> Verificati
     namespace = command.namespace
     if not namespace:
         return Verification(None, "the command names no namespace")
-    outcome = Verification(True, "")
-    details = []
-    for resource in command.resources():
-        one = _verify_one(reader, resource, namespace, timeout_s)
-        outcome.calls += one.calls
-        details.append(one.detail)
-        if one.verified is False:
-            outcome.verified = False
-        elif one.verified is None and outcome.verified is True:
-            outcome.verified = None
-    outcome.detail = "; ".join(details) or "nothing to verify"
-    if not details:
-        outcome.verified = None
-    return outcome
+    checks = [_verify_one(reader, r, namespace, timeout_s) for r in command.resources()]
+    if not checks:
+        return Verification(None, "nothing to verify")
+    seen = [c.verified for c in checks]
+    verified = False if False in seen else None if None in seen else True
+    return Verification(
+        verified, "; ".join(c.detail for c in checks), [call for c in checks for call in c.calls]
+    )
 
 
 def _verify_one(

@@ -6,7 +6,6 @@ retry when the reply still does not validate, and token accounting per call."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -211,8 +210,3 @@ def _first_errors(exc: ValidationError, limit: int = 3) -> str:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def schema_prompt(schema: type[BaseModel]) -> str:
-    """The schema as text, for the system prompt of servers that do not enforce formats."""
-    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
