@@ -77,7 +77,9 @@ class LLMAgent:
         for call in first_calls:  # the Observer's Probe must not repeat the first look
             self.probe.ran.add(tuple(call.request))
         say("compressing the first look for the Observer")
-        context = trajectory.iterations[-1].compressed = self._compress(first_calls, signals)
+        context = trajectory.iterations[-1].compressed = self.compressor.compress(
+            first_calls, signals
+        )
         summaries: list[str] = []
         proposals: list[ProposedAction] = []
         invalid = 0
@@ -118,7 +120,7 @@ class LLMAgent:
                 if view.last_chance:
                     break  # out of budget and still not submitting
                 iteration.calls, note = self._act(step, proposals)
-                context = iteration.compressed = note + self._compress(iteration.calls, [])
+                context = iteration.compressed = note + self.compressor.compress(iteration.calls)
         if trajectory.finding is None:
             trajectory.notes.append(
                 "the Observer did not submit a usable finding; the analyzers' finding stands"
@@ -154,9 +156,6 @@ class LLMAgent:
             return self.probe.run(self.probe.plan(step.instruction, step.context)), ""
         except LLMOutputError as exc:
             return [], f"The {step.action} could not act on that: {exc}\n"
-
-    def _compress(self, calls: list[ToolCall], signals: list[Signal]) -> str:
-        return self.compressor.compress(calls, signals)
 
     def _finding(
         self,

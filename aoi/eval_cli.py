@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from aoi.errors import fail
+
+if TYPE_CHECKING:  # the harness loads only when an evaluation runs
+    from trainer.eval.attempt import AgentSpec
+    from trainer.eval.runner import EvalConfig
 
 app = typer.Typer(help="Evaluate an agent on scenarios; compare two evaluations.")
 
@@ -34,7 +38,7 @@ def evaluate(
     if ctx.invoked_subcommand is not None:
         return
     from sim.scenario import TASK_TYPES
-    from trainer.eval.runner import EvalConfig, EvalError, Interrupted, run_eval
+    from trainer.eval.runner import EvalConfig, EvalError, Interrupted
     from trainer.eval.splits import SplitError
 
     chosen = tuple(t.strip() for t in tasks.split(",") if t.strip())
@@ -51,7 +55,7 @@ def evaluate(
         resume=resume,
     )
     try:
-        summary = _run(config, run_eval)
+        summary = _run(config)
     except (EvalError, SplitError) as exc:
         fail(str(exc), 2)
     except Interrupted as exc:
@@ -62,7 +66,7 @@ def evaluate(
     typer.echo(f"results in {out}/ (results.jsonl, summary.json, summary.md, *.png)")
 
 
-def _agent(name: str) -> Any:
+def _agent(name: str) -> AgentSpec:
     from aoi.agent_settings import budgets, llm_config
     from aoi.settings import load_settings
     from trainer.eval.attempt import AgentSpec
@@ -75,9 +79,11 @@ def _agent(name: str) -> Any:
     return AgentSpec("llm", llm_config(settings), budgets(settings))
 
 
-def _run(config: Any, run_eval: Any) -> dict[str, Any]:
+def _run(config: EvalConfig) -> dict[str, Any]:
     """run_eval with a progress bar that shows the running success rate."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from trainer.eval.runner import run_eval
 
     wins = [0, 0]
     with Progress(
@@ -96,8 +102,7 @@ def _run(config: Any, run_eval: Any) -> dict[str, Any]:
             name = f"{record['scenario']} {record['task']}"
             bar.update(task, completed=done, total=total, description=name[:48], rate=rate)
 
-        result: dict[str, Any] = run_eval(config, seen)
-    return result
+        return run_eval(config, seen)
 
 
 @app.command("compare")
