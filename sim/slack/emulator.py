@@ -250,6 +250,14 @@ class SlackEmulator(SlackActors):
         opened = self.state.views.get(view_id)
         return dict(opened.view, is_open=opened.is_open) if opened else None
 
+    def open_views(self, user: str | None = None) -> list[dict[str, Any]]:
+        """The modals open now (for `user`, or anyone), oldest first."""
+        return [
+            dict(v.view, is_open=True)
+            for v in self.state.views.values()
+            if v.is_open and (user is None or v.user == user)
+        ]
+
     def transcript(self, channel: str, ts: str) -> str:
         """A thread as plain text, Block Kit rendered (buttons as `[Approve]`)."""
         return render_thread(self.workspace, self.thread(channel, ts))

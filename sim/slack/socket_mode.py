@@ -35,6 +35,7 @@ class SocketModeServer:
         self._ws_base = ws_base
         self._tickets: set[str] = set()
         self._connections: list[web.WebSocketResponse] = []
+        self._gone: dict[web.WebSocketResponse, asyncio.Event] = {}
         self._pending: dict[str, asyncio.Future[Any]] = {}
         self._connected = asyncio.Event()
 
@@ -58,6 +59,7 @@ class SocketModeServer:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._connections.append(ws)
+        self._gone[ws] = asyncio.Event()
         await ws.send_json(
             {
                 "type": "hello",
@@ -77,6 +79,7 @@ class SocketModeServer:
                     self._acknowledge(frame.data)
         finally:
             self._connections.remove(ws)
+            self._gone.pop(ws).set()
             if not self.connected:
                 self._connected.clear()
         return ws
@@ -137,13 +140,22 @@ class SocketModeServer:
         finally:
             del self._pending[envelope_id]
 
-    async def disconnect(self, reason: str = "refresh_requested") -> None:
-        """Ask every client to reconnect, as Slack does now and then, and close the sockets."""
+    async def disconnect(self, reason: str = "refresh_requested", grace: float = 5.0) -> None:
+        """Ask every client to reconnect, as Slack does now and then.
+
+        Slack closes the old socket some seconds after its `disconnect` message; a client
+        that reconnects at once closes it itself first, which is what is waited for here.
+        """
         for ws in list(self._connections):
-            if not ws.closed:
-                await ws.send_json(
-                    {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink"}}
-                )
+            if ws.closed:
+                continue
+            gone = self._gone[ws]
+            await ws.send_json(
+                {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink"}}
+            )
+            try:
+                await asyncio.wait_for(gone.wait(), grace)
+            except TimeoutError:
                 await ws.close()
 
     async def close(self) -> None:
