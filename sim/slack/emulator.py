@@ -9,6 +9,7 @@ slack:`) or, for synchronous callers, from a thread of its own (`start_in_thread
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import uuid
@@ -184,7 +185,12 @@ class SlackEmulator(SlackActors):
 
     async def send_raw(self, body: bytes, headers: Mapping[str, str]) -> Delivery:
         """POST `body` with exactly `headers` to the Request URL; never retried."""
-        delivery = Delivery("raw", self.state.ids.new("Raw"), {}, "http")
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            decoded = None
+        shown = decoded if isinstance(decoded, dict) else {}
+        delivery = Delivery("raw", self.state.ids.new("Raw"), shown, "http")
         await self.deliverer.post(delivery, body, dict(headers))
         self.deliverer.deliveries.append(delivery)
         return delivery

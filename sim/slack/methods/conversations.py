@@ -68,15 +68,23 @@ def _for_reader(messages: list[Message], args: Args) -> list[Message]:
     return shown
 
 
+def _ts_arg(args: Args, name: str, default: float) -> float:
+    value = text_arg(args, name)
+    try:
+        return default if value is None else float(value)
+    except ValueError:
+        raise SlackError("invalid_ts_" + name) from None
+
+
 def _window(messages: list[Message], args: Args) -> list[Message]:
-    oldest = float(text_arg(args, "oldest") or 0)
-    latest = text_arg(args, "latest")
+    oldest = _ts_arg(args, "oldest", 0.0)
+    latest = _ts_arg(args, "latest", float("inf"))
     inclusive = bool_arg(args, "inclusive")
 
     def inside(message: Message) -> bool:
         ts = float(message["ts"])
         after = ts >= oldest if inclusive else ts > oldest
-        before = latest is None or (ts <= float(latest) if inclusive else ts < float(latest))
+        before = ts <= latest if inclusive else ts < latest
         return after and before
 
     return [m for m in messages if inside(m)]

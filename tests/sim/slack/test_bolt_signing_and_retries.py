@@ -48,8 +48,8 @@ async def test_only_well_signed_fresh_requests_get_in(
 
 
 async def test_a_slow_ack_is_retried_with_retry_headers(clock: SimClock) -> None:
-    # Slack gives up on an answer after 3 s; a short ack timeout keeps this test quick.
-    async with SlackEmulator(clock=clock, ack_timeout=0.3, retry_delays=(0, 0, 0)) as slack:
+    # Slack gives up on an answer after 3 s; a shorter ack timeout keeps this test quick.
+    async with SlackEmulator(clock=clock, ack_timeout=1.0, retry_delays=(0, 0, 0)) as slack:
         bolt = BoltServer(slack)
         slack.request_url = await bolt.start()
         retried = asyncio.Event()

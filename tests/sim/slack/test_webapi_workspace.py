@@ -178,3 +178,9 @@ async def test_usergroups(client: AsyncWebClient) -> None:
     with pytest.raises(SlackApiError) as caught:
         await client.usergroups_users_list(usergroup="S0NOBODY")
     assert caught.value.response["error"] == "no_such_subteam"
+
+
+async def test_history_refuses_a_malformed_window(client: AsyncWebClient) -> None:
+    with pytest.raises(SlackApiError) as caught:
+        await client.conversations_history(channel=INCIDENTS, oldest="yesterday")
+    assert caught.value.response["error"] == "invalid_ts_oldest"
