@@ -98,6 +98,22 @@ async def test_a_click_sends_block_actions_and_respond_replaces_the_message(
     assert slack.response_posts[-1].outcome == "replaced"
 
 
+async def test_respond_can_delete_the_source_message(
+    slack: SlackEmulator, bolt: BoltServer
+) -> None:
+    @bolt.app.action("reject")
+    async def reject(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(delete_original=True)
+
+    ts = await post_approval(bolt.app.client)
+    await slack.click("U0DEV", INCIDENTS, ts, "reject")
+    await slack.wait_for(lambda: slack.messages(INCIDENTS) == [])
+    await slack.idle()
+    deleted = [d for d in slack.deliveries("event") if d.body["event"].get("deleted_ts") == ts]
+    assert deleted and deleted[0].body["event"]["subtype"] == "message_deleted"
+
+
 async def test_views_open_needs_a_fresh_trigger(
     slack: SlackEmulator, bolt: BoltServer, clock: SimClock
 ) -> None:
@@ -167,6 +183,15 @@ async def test_views_update_and_push(slack: SlackEmulator, client: AsyncWebClien
     trigger = (await slack.click("U0ONCALL", INCIDENTS, ts, "reject")).body["trigger_id"]
     pushed = (await client.views_push(trigger_id=trigger, view=MODAL))["view"]
     assert pushed["previous_view_id"] == view["id"] and pushed["root_view_id"] == view["id"]
+    trigger = (await slack.click("U0ONCALL", INCIDENTS, ts, "reject")).body["trigger_id"]
+    await client.views_push(trigger_id=trigger, view=MODAL)
+    trigger = (await slack.click("U0ONCALL", INCIDENTS, ts, "reject")).body["trigger_id"]
+    with pytest.raises(SlackApiError) as caught:
+        await client.views_push(trigger_id=trigger, view=MODAL)
+    assert caught.value.response["error"] == "push_limit_reached"
+    with pytest.raises(SlackApiError) as caught:
+        await client.views_update(view_id="V0NOWHERE", view=MODAL)
+    assert caught.value.response["error"] == "not_found"
 
 
 async def test_submitting_a_modal_sends_its_state_and_honours_errors(
