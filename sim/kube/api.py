@@ -6,7 +6,7 @@ takes."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,10 +27,21 @@ from sim.kube.store import ObjectStore
 Obj = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command run by the exec subresource printed, and its exit code."""
+
+    exit_code: int
+    stdout: str
+    stderr: str = ""
+
+
 class ClusterRuntime(Protocol):
     """What the API needs from the world behind it (controllers, kubelets, metrics)."""
 
     def sync(self) -> None: ...
+
+    def catch_up(self) -> None: ...
 
     def logs(
         self,
@@ -43,6 +54,16 @@ class ClusterRuntime(Protocol):
         since_seconds: int | None,
         timestamps: bool,
     ) -> str: ...
+
+    def exec(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        command: list[str],
+        *,
+        check_only: bool = False,
+    ) -> ExecResult | None: ...
 
     def pod_metrics(self, namespace: str | None) -> list[Obj]: ...
 
@@ -150,11 +171,16 @@ class ResourceApi:
         if not self._batching:
             self.runtime.sync()
 
+    def _catch_up(self) -> None:
+        """Before a read: the world at the present, which it often is already."""
+        if not self._batching:
+            self.runtime.catch_up()
+
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, target: Target) -> Obj:
         with self.lock:
-            self._react()
+            self._catch_up()
             if target.subresource == "scale":
                 return self._scale_of(target)
             return self.store.get(target.rt, target.namespace, target.name or "")
@@ -163,7 +189,7 @@ class ResourceApi:
         self, target: Target, label_selector: str | None = None, field_selector: str | None = None
     ) -> list[Obj]:
         with self.lock:
-            self._react()
+            self._catch_up()
             labels = parse_label_selector(label_selector)
             fields = parse_field_selector(field_selector, target.rt.kind)
             return [
@@ -173,9 +199,10 @@ class ResourceApi:
             ]
 
     def sync(self) -> None:
-        """Bring the cluster to the present (a quiet watch calls this to see time pass)."""
+        """Bring the cluster to the present (a quiet watch calls this to see time pass, the
+        telemetry APIs before they read)."""
         with self.lock:
-            self.runtime.sync()
+            self.runtime.catch_up()
 
     def logs(
         self,
@@ -189,7 +216,7 @@ class ResourceApi:
         timestamps: bool = False,
     ) -> str:
         with self.lock:
-            self._react()
+            self._catch_up()
             return self.runtime.logs(
                 namespace,
                 pod,
@@ -200,9 +227,28 @@ class ResourceApi:
                 timestamps=timestamps,
             )
 
-    def metrics(self, target: Target) -> Obj:
+    def exec(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        command: Sequence[str],
+        *,
+        check_only: bool = False,
+    ) -> ExecResult | None:
+        """Run a command to its end in a running container (the exec subresource); with
+        `check_only`, raise what the server refuses before a stream opens, and run nothing."""
         with self.lock:
             self._react()
+            result = self.runtime.exec(
+                namespace, pod, container, [*command], check_only=check_only
+            )
+            self._react()  # what it changed (a database's users) shows from now on
+            return result
+
+    def metrics(self, target: Target) -> Obj:
+        with self.lock:
+            self._catch_up()
             rt = target.rt
             items = (
                 self.runtime.pod_metrics(target.namespace)

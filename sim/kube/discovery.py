@@ -64,8 +64,11 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             entry["categories"] = list(rt.categories)
         resources.append(entry)
         for sub in rt.subresources:
-            sub_kind = {"scale": "Scale", "log": "Pod"}.get(sub, rt.kind)
-            sub_verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
+            # As a real API server lists them: pods/exec is PodExecOptions, created or got.
+            sub_kind = {"scale": "Scale", "log": "Pod", "exec": "PodExecOptions"}.get(sub, rt.kind)
+            sub_verbs = {"log": ["get"], "exec": ["create", "get"]}.get(
+                sub, ["get", "patch", "update"]
+            )
             resources.append(
                 {
                     "name": f"{rt.plural}/{sub}",

@@ -45,7 +45,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ),
     ResourceType("", "v1", "Node", "nodes", "node", False, ("no",), subresources=("status",)),
     ResourceType(
-        "", "v1", "Pod", "pods", "pod", True, ("po",), _ALL, subresources=("log", "status")
+        "", "v1", "Pod", "pods", "pod", True, ("po",), _ALL, subresources=("exec", "log", "status")
     ),
     ResourceType(
         "", "v1", "Service", "services", "service", True, ("svc",), _ALL, subresources=("status",)

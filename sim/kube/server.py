@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from sim.kube import discovery, errors, openapi, printers, watch
+from sim.kube import discovery, errors, exec_stream, openapi, printers, watch
 from sim.kube.api import ResourceApi, Target, parse_resource_path
 from sim.kube.errors import ApiError
 from sim.kube.identity import Identities, Identity
@@ -53,12 +53,23 @@ class KubeApiServer:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
+            exec_target = self._exec_target(request)
+            if exec_target is not None:
+                identity = self._authenticate(request)
+                return await exec_stream.serve(request, self.api, exec_target, identity)
             target = self._watch_target(request)
             if target is not None:
                 return await watch.stream(request, self.api, target, _wants_table(request))
             return self._dispatch(request, await request.read())
         except ApiError as exc:
             return web.json_response(exc.status(), status=exc.code)
+
+    @staticmethod
+    def _exec_target(request: web.Request) -> Target | None:
+        if request.method not in ("GET", "POST") or not request.path.endswith("/exec"):
+            return None
+        target = parse_resource_path(request.path)
+        return target if target is not None and target.subresource == "exec" else None
 
     def _watch_target(self, request: web.Request) -> Target | None:
         """The resource a GET ...?watch=true asks to stream, once it is authorized."""

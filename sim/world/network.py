@@ -20,6 +20,7 @@ ENDPOINTS = resource_for_kind("Endpoints")
 PODS = resource_for_kind("Pod")
 CLUSTER_DOMAIN = "svc.cluster.local"
 DNS_SERVER = "10.96.0.10:53"
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,12 @@ def _split_host(host: str, default_namespace: str) -> tuple[str, str]:
 
 def connect(world: World, source: Obj, host: str, port: int, at: datetime) -> Connection:
     """Resolve and connect as a client in `source` (a pod) would, at time `at`."""
+    if host.strip() in LOOPBACK:
+        # The pod's own network namespace: its containers' listening ports, no Service.
+        address = f"127.0.0.1:{port}"
+        if port in world.serving_ports(source, at):
+            return Connection(host, port, "", address, source)
+        return Connection(host, port, "refused", address)
     name, namespace = _split_host(host, source["metadata"]["namespace"])
     names = (name, f"{name}.{namespace}", f"{name}.{namespace}.{CLUSTER_DOMAIN}")
     if world.chaos.dns_fails(source, names, at):

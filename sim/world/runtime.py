@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.clock import SimClock
 from sim.kube import errors
+from sim.kube.api import ExecResult
 from sim.kube.resources import RESOURCE_TYPES, resource_for_kind
 from sim.kube.selectors import selector_matches
 from sim.kube.store import ObjectStore
@@ -31,6 +32,7 @@ from sim.world.mongo import MongoData
 from sim.world.mounts import Mounts
 from sim.world.network import Connection, NetworkEffect, connect
 from sim.world.pressure import NodePressure
+from sim.world.remote_exec import run_exec
 from sim.world.scheduling import Scheduler, pod_requests
 from sim.world.services import EndpointsController, GarbageCollector
 from sim.world.software.base import Observation, Program, RunContext
@@ -78,6 +80,9 @@ class World:
         self._ips: dict[str, set[str]] = {}
         self.mounts = Mounts(self.store)
         self._owned: dict[str, set[tuple[str, str]]] = {}  # controller uid -> pod keys
+        # (instant, store revision) at which the world last came to rest: a reader arriving
+        # at that same instant, with nothing written since, finds nothing left to do.
+        self._settled: tuple[datetime, int] | None = None
         self.store.add_listener(self._on_change)
 
     # -- time -------------------------------------------------------------------------------
@@ -85,10 +90,18 @@ class World:
     def sync(self) -> None:
         self.advance(self.clock.now())
 
+    def catch_up(self) -> None:
+        """`sync` for a reader. A read changes nothing, so when the world came to rest at
+        the clock's present and nothing has been written since, it is already there: a
+        reconcile pass would find nothing to do and every program would see what it saw."""
+        if self._settled != (self.clock.now(), self.store.revision):
+            self.sync()
+
     def advance(self, until: datetime) -> None:
         """Run the cluster forward to `until`, stopping at every self-driven change."""
         until = max(until, self.now)
-        self._reconcile()
+        self._settled = None
+        settled = self._reconcile()
         while True:
             upcoming = [t for t in self._wake_times() if t > self.now]
             if not upcoming:
@@ -97,10 +110,12 @@ class World:
             if step > until:
                 break
             self.now = step
-            self._reconcile()
+            settled = self._reconcile()
         if self.now < until:
             self.now = until
-            self._reconcile()
+            settled = self._reconcile()
+        if settled:
+            self._settled = (self.now, self.store.revision)
 
     def _wake_times(self) -> list[datetime]:
         return (
@@ -113,8 +128,12 @@ class World:
             + self.autoscaler.wake_times()
         )
 
-    def _reconcile(self) -> None:
+    def _reconcile(self) -> bool:
+        """Run the controllers at `now` until none changes anything, then record what the
+        programs see. True if the world is at rest: no controller changed anything on the
+        last pass and no program saw anything new (which a controller might act on)."""
         t = self.now
+        changed = True
         for _ in range(MAX_PASSES):
             changed = self.gc.sync(t)
             changed |= self.autoscaler.sync(t)
@@ -127,11 +146,14 @@ class World:
             changed |= self.endpoints.sync(t)
             if not changed:
                 break
-        self._observe(t)
+        seen_new = self._observe(t)
+        return not changed and not seen_new
 
-    def _observe(self, t: datetime) -> None:
+    def _observe(self, t: datetime) -> bool:
         """Record, for each running program, what it sees changing (a dependency failing,
-        a flag flipping): its logs for any interval are rendered from this history."""
+        a flag flipping): its logs for any interval are rendered from this history. True if
+        any program saw something new."""
+        new = False
         for pod in self.store.iter(PODS):
             for program, ctx in self.running(pod, t):
                 seen = dict(program.observe(ctx))
@@ -139,6 +161,8 @@ class World:
                 history = self.observations.setdefault(key, [])
                 if not history or history[-1][1] != seen:
                     history.append((t, seen))
+                    new = True
+        return new
 
     # -- store hooks ------------------------------------------------------------------------
 
@@ -324,6 +348,17 @@ class World:
             since_seconds=since_seconds,
             timestamps=timestamps,
         )
+
+    def exec(
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None,
+        command: list[str],
+        *,
+        check_only: bool = False,
+    ) -> ExecResult | None:
+        return run_exec(self, namespace, pod, container, command, check_only=check_only)
 
     def pod_metrics(self, namespace: str | None) -> list[Obj]:
         return readback.pod_metrics(self, namespace)

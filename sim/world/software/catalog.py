@@ -52,6 +52,15 @@ class Catalog:
     def image(self, ref: str) -> ImageEntry | None:
         return self._images.get(normalize(ref))
 
+    def one_shot(self, container: Obj, command: list[str]) -> Program | None:
+        """The program `command` would be in the container's image (what `kubectl exec`
+        starts), or None when the image has no such binary."""
+        entry = self.image(container.get("image", ""))
+        factory = self._factories.get(entry.software) if entry is not None else None
+        if entry is None or factory is None:
+            return None
+        return factory(entry, command, [])
+
     @staticmethod
     def qualified(ref: str) -> str:
         name = normalize(ref)

@@ -26,31 +26,44 @@ class MongoShell(Program):
     def __init__(self, words: list[str]) -> None:
         self.words = words
 
-    def _invocations(self, ctx: RunContext) -> list[list[str]]:
+    def _steps(self, ctx: RunContext) -> list[list[str]] | str:
+        """The commands to run in order (`mongo` calls and `echo`s), or bash's complaint
+        when the script it was given is not there."""
         words = self.words
-        if words and words[0].rsplit("/", 1)[-1] in ("sh", "bash"):
-            if len(words) > 2 and words[1] == "-c":
-                lines = [words[2]]
-            elif len(words) > 1:
-                lines = (ctx.file(words[1]) or "").splitlines()
-            else:
-                lines = []
-            out = []
-            for line in lines:
-                for part in re.split(r"&&|;\s*\n|\n", line):
-                    try:
-                        split = shlex.split(part, comments=True)
-                    except ValueError:
-                        continue
-                    if split and split[0].rsplit("/", 1)[-1] in ("mongo", "mongosh"):
-                        out.append(split)
-            return out
-        return [words]
+        if not (words and words[0].rsplit("/", 1)[-1] in ("sh", "bash")):
+            return [words]
+        if len(words) > 2 and words[1] == "-c":
+            lines = [words[2]]
+        elif len(words) > 1:
+            text = ctx.file(words[1])
+            if text is None:
+                return f"{words[0]}: {words[1]}: No such file or directory"
+            lines = text.splitlines()
+        else:
+            lines = []
+        out = []
+        for line in lines:
+            for part in re.split(r"&&|;\s*\n|\n", line):
+                try:
+                    split = shlex.split(part, comments=True)
+                except ValueError:
+                    continue
+                if split and split[0].rsplit("/", 1)[-1] in ("mongo", "mongosh", "echo"):
+                    out.append(split)
+        return out
 
     def start(self, ctx: RunContext) -> Fate:
+        steps = self._steps(ctx)
+        if isinstance(steps, str):
+            return Fate(
+                "exit", after=0.05, exit_code=127, reason="Error", startup=(LogLine(0.0, steps),)
+            )
         lines: list[LogLine] = []
         offset = 0.3
-        for words in self._invocations(ctx):
+        for words in steps:
+            if words[0] == "echo":
+                lines.append(LogLine(offset, " ".join(w for w in words[1:] if w != "-e")))
+                continue
             ok, output = self._run(ctx, words[1:])
             lines += [LogLine(offset, text) for text in output]
             offset += 0.2
