@@ -4,7 +4,8 @@
 - probe: reads only (get, describe, logs without follow, top, events, explain,
   api-resources, api-versions, version, cluster-info, auth can-i, rollout status|history).
 - executor: the same reads; allowlisted writes need a person's approval; a server or client
-  dry run of an allowed write needs none; every other write is denied.
+  dry run of an allowed write needs none; every other write is denied. The one exec is
+  running an operator's declared runbook script, as `bash FILE`, nothing else.
 - for everyone: no shell, no other program, no identity or config escape, no Secret reads,
   no streaming, no interactive or tunnelling commands.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,7 +38,7 @@ SHELL = (";", "|", "&", "`", "$(", "${", ">", "<", "\n", "\r")
 READS = {"get", "describe", "logs", "top", "events", "explain", "api-resources"}
 READS |= {"api-versions", "version", "cluster-info", "auth", "rollout"}
 WRITES = {"patch", "scale", "rollout", "delete", "set", "label", "annotate"}
-WRITES |= {"cordon", "uncordon", "drain", "apply"}
+WRITES |= {"cordon", "uncordon", "drain", "apply", "exec"}
 NODE_WRITES = {"cordon", "uncordon", "drain"}
 
 
@@ -140,6 +142,8 @@ def _check(
             for part in arg.replace("/", ",").split(","):
                 if part.strip().lower().split(".")[0] in SECRET_NAMES:
                     raise Denied("Secrets are never read or changed by an agent")
+    if verb == "exec" and role != "executor":
+        raise Denied(f"the {role.capitalize()} only reads; kubectl exec runs a process")
     if _is_read(command):
         return "read", command.namespace, None
     if role != "executor":
@@ -242,6 +246,8 @@ def _write_rules(command: KubectlCommand, policy: Policy) -> str:
         return "set"
     if verb in ("label", "annotate"):
         return verb
+    if verb == "exec":
+        return _runbook(command, resources, policy)
     if verb == "apply":
         return _apply(command, policy)
     raise Denied(f"kubectl {verb} is not an allowed write")
@@ -312,6 +318,35 @@ def _delete(command: KubectlCommand, resources: list[Resource], policy: Policy) 
             f"{policy.limits.max_pods_deleted}"
         )
     return "delete_pods"
+
+
+RUNBOOK_SHELLS = ("bash", "sh", "/bin/bash", "/bin/sh")
+RUNBOOK_PATH = re.compile(r"^/(?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+
+def _runbook(command: KubectlCommand, resources: list[Resource], policy: Policy) -> str:
+    """`kubectl exec POD -n NS [-c C] -- bash /path/script.sh`, and only that: one named
+    pod, no input, no TTY, a shell running one script file by its absolute path. Which
+    files are runbooks is the policy's (executor.runbooks); that the file is one of them,
+    mounted unchanged, the Executor checks against the cluster right before it runs."""
+    for name in ("stdin", "tty", "filename"):
+        if command.enabled(name) or (name == "filename" and command.has(name)):
+            raise Denied(f"exec --{name} is not allowed: a runbook runs unattended")
+    if not policy.executor.runbooks_in(command.namespace):
+        raise Denied(
+            f"no runbooks are declared for namespace {command.namespace} (executor.runbooks)"
+        )
+    if command.remote is None:
+        raise Denied("exec needs -- before the command it runs")
+    script = list(command.remote)
+    if len(resources) != 1 or resources[0].kind not in POD_NAMES:
+        raise Denied("exec runs in exactly one named pod")
+    if len(script) != 2 or script[0] not in RUNBOOK_SHELLS:
+        raise Denied("exec only runs a runbook script: -- bash /path/to/script.sh")
+    path = script[1]
+    if not RUNBOOK_PATH.match(path) or any(part in (".", "..") for part in path.split("/")):
+        raise Denied(f"{path!r} is not a plain absolute path to a script")
+    return "run_runbook"
 
 
 def _apply(command: KubectlCommand, policy: Policy) -> str:

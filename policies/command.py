@@ -19,7 +19,13 @@ SUBCOMMANDS = {
 
 
 # Commands whose arguments are names of one kind of object (`kubectl cordon NODE...`).
-IMPLIED_KIND = {"cordon": "node", "uncordon": "node", "drain": "node", "logs": "pod"}
+IMPLIED_KIND = {
+    "cordon": "node",
+    "uncordon": "node",
+    "drain": "node",
+    "logs": "pod",
+    "exec": "pod",
+}
 
 
 class ParseError(ValueError):
@@ -41,6 +47,8 @@ class KubectlCommand:
     subverb: str | None
     args: tuple[str, ...]  # positionals after the command (and subcommand)
     flags: dict[str, list[str | None]] = field(default_factory=dict)
+    # For exec: the command line after `--`, run in the container (not a resource argument).
+    remote: tuple[str, ...] | None = None
 
     def flag(self, name: str) -> str | None:
         """The last value given for a flag ("" if never given, None if given bare)."""
@@ -126,7 +134,11 @@ def parse_kubectl(argv: list[str]) -> KubectlCommand:
     subverb = None
     if verb in SUBCOMMANDS and positionals and positionals[0] in SUBCOMMANDS[verb]:
         subverb = positionals.pop(0)
-    return KubectlCommand(tuple(argv), verb, subverb, tuple(positionals), flags)
+    remote = None
+    if verb == "exec" and "--" in tokens:
+        remote = tuple(tokens[tokens.index("--") + 1 :])
+        positionals = positionals[: len(positionals) - len(remote)]
+    return KubectlCommand(tuple(argv), verb, subverb, tuple(positionals), flags, remote)
 
 
 def _flag_kind(verb: str | None, name: str) -> str:

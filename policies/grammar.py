@@ -220,12 +220,17 @@ COMMANDS: dict[str, tuple[set[str], set[str], dict[str, str]]] = {
         {"R": "recursive", "f": "filename", "k": "kustomize", "l": "selector", "o": "output"},
     ),
 }
+# Only for running an operator's runbook script (classify.py's _runbook says exactly what).
+COMMANDS["exec"] = (
+    _w("container filename pod-running-timeout"),
+    _w("quiet stdin tty"),
+    {"c": "container", "f": "filename", "i": "stdin", "t": "tty", "q": "quiet"},
+)
 COMMANDS["annotate"] = COMMANDS["label"]
 COMMANDS["uncordon"] = COMMANDS["cordon"]
 
 # Commands that are never run for an agent, whatever its role.
 ALWAYS_DENIED = {
-    "exec": "runs a process inside a container",
     "attach": "attaches to a running container",
     "port-forward": "opens a tunnel into the cluster",
     "proxy": "opens a proxy to the API server",

@@ -47,6 +47,13 @@ class ExecutorRules(_Strict):
     allow_volume_reclaim: bool = False
     # Deleting Chaos Mesh experiments (ends an injected fault); off unless a policy says so.
     allow_end_chaos: bool = False
+    # Operators' own runbook scripts, per namespace: the ConfigMaps whose files an approved
+    # `kubectl exec POD -n NS -- bash FILE` may run (the Executor checks that FILE is mounted
+    # from one of them, unchanged since the proposal). None anywhere unless a policy says so.
+    runbooks: dict[str, list[str]] = Field(default_factory=dict)
+
+    def runbooks_in(self, namespace: str | None) -> list[str]:
+        return list(self.runbooks.get(namespace or "", []))
 
 
 class ExtraPattern(_Strict):
