@@ -2,7 +2,8 @@
 `approve`, which checks the policy (who may approve this action class, not their own), so a
 model, a log line or a bug elsewhere cannot conjure one. An approval of `kubectl apply -f`
 also carries the manifest it approves; it covers that file only while the file's sha256 is
-the approved one."""
+the approved one. An approval of a runbook exec carries the runbook it approves, which the
+Executor checks against the cluster before it runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from agents import manifests
+from agents.models import RunbookRef
 from policies import Policy, classify_command, default_policy
 
 _MINT = object()  # only this module holds it
@@ -28,6 +30,7 @@ class ApprovalRecord:
     expires: datetime
     granted: datetime = field(default_factory=lambda: datetime.now(UTC))
     manifest: str | None = None  # what an approved `kubectl apply -f` may apply
+    runbook: RunbookRef | None = None  # the script an approved `kubectl exec` may run
     _mint: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,6 +59,7 @@ def approve(
     policy: Policy | None = None,
     channel: str | None = None,
     manifest: str | None = None,
+    runbook: RunbookRef | None = None,
 ) -> ApprovalRecord:
     """An approval of exactly this command (and, for an apply, exactly this manifest) by
     this person, if the policy lets them give it."""
@@ -70,6 +74,10 @@ def approve(
             manifests.check(manifest, argv, decision.namespace)
         except manifests.ManifestError as exc:
             raise ApprovalError(f"manifest refused: {exc}") from None
+    if (decision.action_class == "run_runbook") != (runbook is not None):
+        raise ApprovalError(
+            "a runbook exec is approved together with the runbook it runs, and only it"
+        )
     allowed, why = policy.may_approve(decision.action_class, approver, approver_groups, requester)
     if not allowed:
         raise ApprovalError(why)
@@ -80,5 +88,6 @@ def approve(
         requester=requester,
         expires=datetime.now(UTC) + timedelta(minutes=policy.approvals.expiry_minutes),
         manifest=manifest,
+        runbook=runbook,
         _mint=_MINT,
     )

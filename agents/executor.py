@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from agents import manifests
+from agents import manifests, runbooks
 from agents.approval import ApprovalRecord
 from agents.models import Execution
 from agents.target import ClusterTarget
@@ -21,6 +21,7 @@ from policies.command import parse_kubectl
 
 class Executor:
     def __init__(self, target: ClusterTarget, policy: Policy | None = None) -> None:
+        self.policy = policy
         self.kubectl = Kubectl(target, "executor", policy)
         self.reader = Kubectl(target, "probe", policy)  # verification reads, never writes
 
@@ -47,6 +48,19 @@ class Executor:
             if refusal:
                 execution.output = f"refused: {refusal}"
                 return execution
+        if approval.runbook is not None:
+            # An exec has no server-side dry run: the check that the script is still the
+            # declared, unchanged runbook stands in for it.
+            refusal = runbooks.preflight(self.reader, argv, approval.runbook, self.policy)
+            if refusal:
+                execution.output = f"refused: {refusal}"
+                return execution
+            ref = approval.runbook
+            execution.dry_run = (
+                f"(runbook checked: {ref.configmap}/{ref.key} at resourceVersion "
+                f"{ref.resource_version}, mounted where the command runs it)"
+            )
+            return self._apply(approval, execution)
         path = manifests.applied_file(argv)
         if approval.manifest is not None and path is not None:
             try:
@@ -62,7 +76,10 @@ class Executor:
             return execution
         else:
             execution.dry_run = dry.output
-        applied = self.kubectl.run_approved(argv, approval)
+        return self._apply(approval, execution)
+
+    def _apply(self, approval: ApprovalRecord, execution: Execution) -> Execution:
+        applied = self.kubectl.run_approved(list(approval.command), approval)
         execution.output = applied.output
         execution.applied = applied.ok
         return execution

@@ -29,6 +29,17 @@ class Evidence(_Model):
     excerpt: str = ""
 
 
+class RunbookRef(_Model):
+    """The operator's script a `kubectl exec POD -- bash PATH` runs: the ConfigMap key it is
+    mounted from, and that ConfigMap's identity and version when the fix was proposed (any
+    later edit changes the version, and the Executor then refuses to run it)."""
+
+    configmap: str
+    key: str
+    uid: str
+    resource_version: str
+
+
 class ProposedAction(_Model):
     command: list[str]
     rationale: str
@@ -36,6 +47,8 @@ class ProposedAction(_Model):
     # For `kubectl apply -f`: the manifest the Executor writes at that path (its name is the
     # content's sha256), so the approval covers exactly what gets applied.
     manifest: str | None = None
+    # For `kubectl exec ... -- bash PATH`: the runbook script PATH must be, unchanged.
+    runbook: RunbookRef | None = None
 
 
 class Signal(_Model):

@@ -19,7 +19,7 @@ from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import Metrics
 from agents.tools.record import ToolCall
 from agents.tools.traces import Traces
-from policies import Policy
+from policies import Policy, default_policy
 
 SURFACE = (
     "pods",
@@ -60,6 +60,7 @@ class RulesAgent:
             raise ValueError("the rules agent needs the incident's namespace")
         self.target = target
         self.namespace: str = target.namespace
+        self.policy = policy or default_policy()
         self.kubectl = Kubectl(target, "probe", policy)
         self.metrics = Metrics(target.prometheus_url) if target.prometheus_url else None
         self.traces = Traces(target.jaeger_url) if target.jaeger_url else None
@@ -76,7 +77,9 @@ class RulesAgent:
                 "jaeger_url": self.target.jaeger_url,
             },
         )
-        obs = Observations(self.namespace)
+        obs = Observations(
+            self.namespace, runbooks=self.policy.executor.runbooks_in(self.namespace)
+        )
         say("surface scan: objects, events and the first metrics")
         trajectory.iterations.append(self._step(0, lambda calls: self._surface(obs, calls)))
         say("depth: logs of the pods, traces of the failing services")

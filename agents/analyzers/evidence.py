@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from agents.analyzers.db_repair import user_repair
 from agents.analyzers.observations import Observations, metric_row
 from agents.models import ProposedAction, Signal
 
@@ -16,6 +17,7 @@ REFUSED = re.compile(
     r"Failed to connect ([a-z0-9-]+)-client\b|<Host: ([a-z0-9-]+) Port"
     r"|dial tcp: lookup ([A-Za-z0-9-]+)|([a-z0-9-]+) call failed"
 )
+UNAUTHORIZED_ON = re.compile(r"not authorized on ([A-Za-z0-9_-]+)")
 ERROR = re.compile(r"\b(ERROR|ERR|error|FTL|PNC|panic|Exception|failed)\b")
 
 
@@ -75,6 +77,7 @@ def _database(obs: Observations, owner: str, database: str | None, text: str) ->
     if database is None or owner == database or TLS_CLOSED.search(text):
         return _server_side(obs, owner, text)
     if "not authorized on" in text:
+        db_name = UNAUTHORIZED_ON.search(text)
         return [
             Signal(
                 analyzer="db_unauthorized",
@@ -84,6 +87,9 @@ def _database(obs: Observations, owner: str, database: str | None, text: str) ->
                 evidence=[_first(text, "not authorized on")],
                 system_level="Application",
                 fault_type="Authentication Issue",
+                fixes=user_repair(
+                    obs, database, owner, "role", db_name.group(1) if db_name else None
+                ),
             )
         ]
     if "Authentication failed" in text:
@@ -96,6 +102,7 @@ def _database(obs: Observations, owner: str, database: str | None, text: str) ->
                 evidence=[_first(text, "Authentication failed")],
                 system_level="Application",
                 fault_type="Network/Storage Issue",
+                fixes=user_repair(obs, database, owner, "user", None),
             )
         ]
     return []

@@ -21,6 +21,7 @@ class Observations:
     metrics: dict[str, str] = field(default_factory=dict)  # named query -> table
     traces: dict[str, str] = field(default_factory=dict)  # service -> summary
     blamed: Counter[str] = field(default_factory=Counter)  # services callers' logs fail on
+    runbooks: list[str] = field(default_factory=list)  # ConfigMaps the policy calls runbooks
 
     def add_list(self, kind: str, raw: str) -> None:
         """Items of a `kubectl get KIND -o json` answer (ignored if it is not JSON)."""

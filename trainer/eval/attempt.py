@@ -120,7 +120,12 @@ def _apply_fixes(target: ClusterTarget, found: Finding, trajectory: Trajectory) 
         # A proposal the policy lets nobody approve is simply not run, as in Slack.
         with contextlib.suppress(ApprovalError):
             record = approve(
-                action.command, APPROVER, APPROVER_GROUPS, "aoi", manifest=action.manifest
+                action.command,
+                APPROVER,
+                APPROVER_GROUPS,
+                "aoi",
+                manifest=action.manifest,
+                runbook=action.runbook,
             )
             trajectory.executions.append(executor.execute(record))
 
