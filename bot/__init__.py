@@ -1,0 +1,1 @@
+"""The Slack bot: intake of alerts, investigation jobs, threads, approvals and feedback."""
