@@ -96,7 +96,7 @@ class _Post:
     starts_at: datetime | None
 
 
-_READ_SUBTYPES = {"bot_message", "message_changed", "thread_broadcast", "file_share"}
+_READ_SUBTYPES = {"bot_message", "thread_broadcast", "file_share"}
 TITLE_CHARS = 150
 
 
@@ -104,13 +104,20 @@ def recognise(event: dict[str, Any], namespaces: Collection[str] = ()) -> Recogn
     """The alert in a Slack `message` event, or None when it is not one."""
     if not isinstance(event, dict):
         return None
+    if event.get("subtype") == "message_changed":
+        new, old = event.get("message"), event.get("previous_message")
+        found = recognise(new, namespaces) if isinstance(new, dict) else None
+        before = recognise(old, namespaces) if isinstance(old, dict) else None
+        # Slack edits a post for many reasons (a reply's count, an unfurl): only a new
+        # alert or a new status in it is news.
+        if found and before and (found.identity, found.status) == (before.identity, before.status):
+            return None
+        return found
     subtype = event.get("subtype")
-    if subtype == "message_changed":
-        inner = event.get("message")
-        event = inner if isinstance(inner, dict) else {}
-        subtype = event.get("subtype")
     if subtype is not None and (not isinstance(subtype, str) or subtype not in _READ_SUBTYPES):
         return None  # joins, topic changes, deletions: never alerts
+    if not (event.get("bot_id") or subtype == "bot_message"):
+        return None  # alerts come from integrations; people ask by mentioning the bot
     thread, ts = event.get("thread_ts"), event.get("ts")
     if thread is not None and thread != ts and subtype != "thread_broadcast":
         return None  # an alert starts a thread; replies in one are the people working it
@@ -137,7 +144,8 @@ def _read(event: dict[str, Any]) -> _Post:
     for att in _dicts(event.get("attachments")):
         parts = [_str(att.get(k)) for k in ("pretext", "title", "text")]
         for fld in _dicts(att.get("fields")):
-            parts.append(f"{_str(fld.get('title'))}: {_str(fld.get('value'))}")
+            name, value = _str(fld.get("title")), _str(fld.get("value"))
+            parts.append(f"{name}: {value}" if name else value)
         parts.append(_str(att.get("footer")))
         if not any(parts):
             parts.append(_str(att.get("fallback")))

@@ -4,8 +4,10 @@ question) turned into one `Alert`, the unit the bot de-duplicates and investigat
 Recognised:
 
 - `from_webhook`: Alertmanager's webhook body, version 4, one Alert per notification group.
-- `from_slack_message`, a channel message (thread replies and join/topic/deletion events are
-  never alerts, so they give None; an edit, `message_changed`, is read as its new message):
+- `from_slack_message`, a post by an integration (`bot_id` or `bot_message`; people ask by
+  mentioning the bot). Thread replies and join/topic/deletion events are never alerts; an
+  edit (`message_changed`) counts only when it shows a new alert or a new status, as when
+  PagerDuty marks its post resolved. Recognised posts:
   - Alertmanager's Slack notifier with the default templates: an attachment titled
     `[FIRING:n] <group label values> (<other common label values>)` or `[RESOLVED] ...`.
     Label names are lost there; the alertname (the CamelCase value), the namespace (a value
@@ -13,7 +15,7 @@ Recognised:
     alertname), severities (critical, warning, info, page) and pod names (`x-<hash>-<id>`)
     are recovered, any other value is kept in the summary.
   - Alertmanager with a custom template that writes fields and labels as lines:
-    `*Alert:* ...`, `*Description:* ...`, `• *namespace:* \\`x\\``, ` - namespace = x`,
+    `*Alert:* ...`, `*Description:* ...`, `• *namespace:* `x``, ` - namespace = x`,
     `namespace=x` (Prometheus's own examples and the default text alert list).
   - PagerDuty's Slack app: a post by PagerDuty (or linking to pagerduty.com) with an
     incident number `#1234`, its title, Triggered/Acknowledged/Resolved, urgency and service.
