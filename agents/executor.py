@@ -8,15 +8,22 @@ looks after the leap, with reads."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from agents import manifests, runbooks
 from agents.approval import ApprovalRecord
-from agents.models import Execution
+from agents.models import Execution, RunbookRef
 from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
 from agents.verify import verify
 from policies import Policy
 from policies.command import parse_kubectl
+
+
+@dataclass(frozen=True)
+class DryRun:
+    ok: bool
+    output: str  # the server's answer, or why the write may not run
 
 
 class Executor:
@@ -36,6 +43,43 @@ class Executor:
         execution.verified, execution.verification = seen.verified, seen.detail
         return execution
 
+    def dry_run(
+        self,
+        argv: list[str],
+        manifest: str | None = None,
+        runbook: RunbookRef | None = None,
+        action_class: str | None = None,
+    ) -> DryRun:
+        """What the server says the write would do, before anyone approves it (and again
+        right before it runs): a server-side dry run; for a runbook exec, the check that the
+        script is still the declared, unchanged runbook; for a volume reclaim, that the
+        volume may be handed back. Nothing is changed."""
+        if action_class == "reclaim_volume":
+            refusal = self._not_reclaimable(argv)
+            if refusal:
+                return DryRun(False, refusal)
+        if runbook is not None:
+            refusal = runbooks.preflight(self.reader, argv, runbook, self.policy)
+            if refusal:
+                return DryRun(False, refusal)
+            return DryRun(
+                True,
+                f"(runbook checked: {runbook.configmap}/{runbook.key} at resourceVersion "
+                f"{runbook.resource_version}, mounted where the command runs it)",
+            )
+        path = manifests.applied_file(argv)
+        if manifest is not None and path is not None:
+            try:
+                manifests.write(path, manifest)
+            except (OSError, manifests.ManifestError) as exc:
+                return DryRun(False, f"cannot write the approved manifest: {exc}")
+        dry = self.kubectl.run([*argv, "--dry-run=server"])
+        if dry.decision == "deny" and "no --dry-run" in dry.reason:
+            return DryRun(True, f"(none: {dry.reason})")  # e.g. rollout restart
+        if not dry.ok:
+            return DryRun(False, f"the server-side dry run failed: {dry.output}")
+        return DryRun(True, dry.output)
+
     def execute(self, approval: ApprovalRecord) -> Execution:
         """Dry-run, then apply, the approved command; never anything else."""
         argv = list(approval.command)
@@ -43,39 +87,11 @@ class Executor:
         if not isinstance(approval, ApprovalRecord) or not approval.covers(argv, approval.manifest):
             execution.output = "refused: the approval does not cover this command, or expired"
             return execution
-        if approval.action_class == "reclaim_volume":
-            refusal = self._not_reclaimable(argv)
-            if refusal:
-                execution.output = f"refused: {refusal}"
-                return execution
-        if approval.runbook is not None:
-            # An exec has no server-side dry run: the check that the script is still the
-            # declared, unchanged runbook stands in for it.
-            refusal = runbooks.preflight(self.reader, argv, approval.runbook, self.policy)
-            if refusal:
-                execution.output = f"refused: {refusal}"
-                return execution
-            ref = approval.runbook
-            execution.dry_run = (
-                f"(runbook checked: {ref.configmap}/{ref.key} at resourceVersion "
-                f"{ref.resource_version}, mounted where the command runs it)"
-            )
-            return self._apply(approval, execution)
-        path = manifests.applied_file(argv)
-        if approval.manifest is not None and path is not None:
-            try:
-                manifests.write(path, approval.manifest)
-            except (OSError, manifests.ManifestError) as exc:
-                execution.output = f"refused: cannot write the approved manifest: {exc}"
-                return execution
-        dry = self.kubectl.run([*argv, "--dry-run=server"])
-        if dry.decision == "deny" and "no --dry-run" in dry.reason:
-            execution.dry_run = f"(none: {dry.reason})"  # e.g. rollout restart
-        elif not dry.ok:
-            execution.output = f"refused: the server-side dry run failed: {dry.output}"
+        dry = self.dry_run(argv, approval.manifest, approval.runbook, approval.action_class)
+        if not dry.ok:
+            execution.output = f"refused: {dry.output}"
             return execution
-        else:
-            execution.dry_run = dry.output
+        execution.dry_run = dry.output
         return self._apply(approval, execution)
 
     def _apply(self, approval: ApprovalRecord, execution: Execution) -> Execution:
