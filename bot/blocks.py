@@ -163,7 +163,8 @@ def finding_messages(
         facts.append(f"{seconds:.0f} s")
     facts.append(f"{len(finding.evidence)} evidence")
     if finding.proposed_actions:
-        facts.append(f"{len(finding.proposed_actions)} proposed fixes below")
+        count = len(finding.proposed_actions)
+        facts.append(f"{count} proposed fix{'es' if count != 1 else ''} below")
     blocks.append(_context(" · ".join(facts)))
     if finding.evidence:
         blocks.append(_section("*Evidence*"))
@@ -237,7 +238,7 @@ def fix_card(
         "value": reject_value,
     }
     blocks.append({"type": "actions", "block_id": f"fix-{index}", "elements": [approve, reject]})
-    return _message(f"Proposed fix {index}: {command}", blocks)
+    return _message(f"Proposed fix {index + 1}: {command}", blocks)
 
 
 def fix_card_result(
@@ -267,7 +268,7 @@ def fix_card_result(
     result = f"{line}\n{detail}" if detail else line
     blocks = [*_fix_blocks(action, index), _section(result, f"fix-{index}-result")]
     # Who clicked, named without a mention: an edit's fallback need not notify them again.
-    return _message(f"Fix {index}: " + mrkdwn.MENTIONED.sub(r"@\1", line), blocks, safe=True)
+    return _message(f"Fix {index + 1}: " + mrkdwn.MENTIONED.sub(r"@\1", line), blocks, safe=True)
 
 
 def _verification(execution: Execution | None) -> str:
@@ -281,7 +282,7 @@ def _verification(execution: Execution | None) -> str:
 def _fix_blocks(action: ProposedAction, index: int) -> list[Block]:
     """What a card shows before and after the click: the fix, its command and what it runs."""
     kind = f" · {mrkdwn.inline(action.action_class, 100)}" if action.action_class else ""
-    head = f"*Proposed fix {index}*{kind}\n{mrkdwn.fit(action.rationale, 2_000)}"
+    head = f"*Proposed fix {index + 1}*{kind}\n{mrkdwn.fit(action.rationale, 2_000)}"
     blocks = [_section(head, f"fix-{index}-head")]
     for n, piece in enumerate(mrkdwn.code_pieces(shlex.join(action.command))):
         blocks.append(_section(piece, f"fix-{index}-command-{n}"))

@@ -288,7 +288,7 @@ def test_a_fix_card_shows_the_exact_command_and_its_buttons() -> None:
     message = valid(
         fix_card(
             RESTART,
-            index=2,
+            index=1,
             dry_run="deployment.apps/user-service restarted (server dry run)",
             approve_value="a" * 2_000,
             reject_value="signed.reject.token",
@@ -304,7 +304,7 @@ def test_a_fix_card_shows_the_exact_command_and_its_buttons() -> None:
     assert dry["text"]["text"] == (
         "*Dry run*\n```deployment.apps/user-service restarted (server dry run)```"
     )
-    assert actions["block_id"] == "fix-2"
+    assert actions["block_id"] == "fix-1"
     approve, reject = _buttons(message)
     assert (approve["action_id"], approve["style"], approve["value"]) == (
         "aoi_approve",
@@ -452,12 +452,12 @@ def test_the_card_after_each_result(
 ) -> None:
     message = valid(
         fix_card_result(
-            RESTART, index=2, state=state, actor="U0DANA", execution=execution, reason=reason
+            RESTART, index=1, state=state, actor="U0DANA", execution=execution, reason=reason
         )
     )
     assert _buttons(message) == []
     result = message["blocks"][-1]
-    assert result["block_id"] == "fix-2-result"
+    assert result["block_id"] == "fix-1-result"
     assert result["text"]["text"].startswith(line)
     assert message["blocks"][0]["text"]["text"].startswith("*Proposed fix 2*")
     assert message["text"].startswith("Fix 2: ") and "<@" not in message["text"]
