@@ -6,7 +6,16 @@ import logging
 
 import typer
 
-from aoi import demo, diagnose_cli, eval_cli, llm_cli, policy_cli, sim_cli
+from aoi import (
+    bot_cli,
+    demo,
+    diagnose_cli,
+    eval_cli,
+    llm_cli,
+    policy_cli,
+    sim_cli,
+    trajectories_cli,
+)
 from aoi.settings import SettingsError, load_settings
 
 app = typer.Typer(
@@ -21,8 +30,10 @@ app.add_typer(sim_cli.app, name="sim")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(llm_cli.app, name="llm")
 app.add_typer(eval_cli.app, name="eval")
+app.add_typer(trajectories_cli.app, name="trajectories")
 app.command("diagnose")(diagnose_cli.diagnose)
 app.command("demo")(demo.demo)
+app.command("bot")(bot_cli.bot)
 
 
 @app.callback()

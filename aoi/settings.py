@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError
@@ -36,6 +36,33 @@ class Settings(BaseSettings):
     agent_probe_commands: int = Field(3, ge=1, le=10)
     agent_reply_tokens: int = Field(700, ge=64)
     agent_model_compressor: bool = True
+
+    # The Slack bot (`aoi bot`). Tokens from the Slack app's settings page.
+    slack_bot_token: SecretStr | None = None  # xoxb-...
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # xapp-...: Socket Mode instead of HTTP events
+    slack_api_url: str = "https://slack.com/api/"
+    # HMAC key of the Approve/Reject buttons; every replica must have the same one.
+    approval_secret: SecretStr | None = None
+    redis_url: str | None = None  # unset: an embedded Redis under AOI_STATE_DIR
+    # The cluster the bot investigates: the Probe's read-only and the Executor's contexts.
+    kubeconfig: Path | None = None
+    kube_probe_context: str | None = None
+    kube_executor_context: str | None = None
+    prometheus_url: str | None = None
+    jaeger_url: str | None = None
+    # Channels whose alerts and questions the bot answers (comma-separated IDs; unset: all).
+    incident_channels: str = ""
+    # Where webhook alerts go: JSON {"namespace": "C...", "*": "C..."}.
+    alert_channels: dict[str, str] = Field(default_factory=dict)
+    alert_webhook_token: SecretStr | None = None  # set: POST /alerts needs it as a bearer
+    bot_agent: Literal["rules", "llm"] = "rules"
+    bot_host: str = "0.0.0.0"
+    bot_port: int = Field(3000, ge=0, le=65535)
+    dedupe_window_s: int = Field(900, ge=0)
+    investigation_timeout_s: int = Field(600, ge=5)
+    job_lease_s: float = Field(30.0, ge=1.0)  # a dead worker's job moves on after this
+    approval_ttl_s: int = Field(3600, ge=60)
 
 
 def load_settings() -> Settings:

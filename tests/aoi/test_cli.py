@@ -101,17 +101,33 @@ def test_serve_prints_one_json_line_then_serves(tmp_path: Path) -> None:
         assert process.wait(timeout=20) == 0
 
 
-def test_demo_runs_end_to_end() -> None:
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aoi", "demo"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "aoi", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "AOI_STATE_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    assert "kube-system" in result.stdout
-    assert "[FIRING:1] ServiceHighErrorRate" in result.stdout  # the page
-    assert "/wrk2-api/user/register              100%" in result.stdout  # the numbers
-    assert "ERROR compose-post-service   client  user_server" in result.stdout  # the trace
-    assert "is forbidden" in result.stdout
-    assert "AIOpsLab success: True; verified: True" in result.stdout
+    out = result.stdout
+    assert "Alertmanager pages #incidents: [FIRING:1] ServiceHighErrorRate" in out
+    assert "only lee sees" in out and "not an approver for patch actions" in out
+    assert "mitigation scorer: success; AOI's stricter check: verified" in out
+    # The thread, as people saw it.
+    assert "🔴 Fault detected: user-service" in out
+    assert "✅ Approved by @dana · applied · verified" in out
+    assert "kept your correction" in out and "Resolved" in out
+    trajectory = out.split("trajectory ")[-1].split(":")[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "aoi", "trajectories", "show", trajectory],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "AOI_STATE_DIR": str(tmp_path)},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "correction from U0ONCALL" in shown.stdout and "outcome resolved" in shown.stdout
 
 
 def test_alert_prints_the_webhook_or_the_slack_message() -> None:
