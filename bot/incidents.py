@@ -21,6 +21,9 @@ from agents.models import Execution, ProposedAction
 from bot.alerts import Alert
 from bot.redis_store import key
 
+# Incidents and their thread index live a month (a thread's late 👎 still finds its
+# trajectory); trajectories themselves are kept for training, without expiry.
+KEEP_S = 30 * 24 * 3600
 Status = Literal["investigating", "diagnosed", "failed", "resolved"]
 ActionState = Literal["proposed", "running", "applied", "failed", "rejected"]
 
@@ -100,7 +103,7 @@ class IncidentStore:
         return None
 
     async def create(self, incident: Incident) -> None:
-        await self.redis.set(key("incident", incident.id), incident.model_dump_json())
+        await self.redis.set(key("incident", incident.id), incident.model_dump_json(), ex=KEEP_S)
         await self.index(incident.id, incident.channel, incident.thread_ts)
 
     async def repeated(self, incident_id: str) -> Incident | None:
@@ -138,7 +141,7 @@ class IncidentStore:
 
     async def index(self, incident_id: str, channel: str, ts: str) -> None:
         """Remember that message `ts` in `channel` belongs to the incident."""
-        await self.redis.set(key("thread", channel, ts), incident_id)
+        await self.redis.set(key("thread", channel, ts), incident_id, ex=KEEP_S)
 
     async def update(self, incident_id: str, change: Callable[[Incident], None]) -> Incident:
         """Apply `change` to the stored incident atomically (retried when another writer got
@@ -155,11 +158,26 @@ class IncidentStore:
                     change(incident)
                     incident.updated = _now()
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(name, incident.model_dump_json())
+                    pipe.set(name, incident.model_dump_json(), ex=KEEP_S)
                     await pipe.execute()
                     return incident
                 except WatchError:
                     continue
+
+    async def unfinished(self, older_than_s: float) -> list[Incident]:
+        """Incidents still investigating after `older_than_s`: after a restart, the ones
+        whose job may never have been queued."""
+        now = _now()
+        out = []
+        async for name in self.redis.scan_iter(match=key("incident", "*"), count=500):
+            raw = await self.redis.get(name)
+            if raw is None:
+                continue
+            incident = Incident.model_validate_json(raw)
+            age = (now - incident.updated).total_seconds()
+            if incident.status == "investigating" and age >= older_than_s:
+                out.append(incident)
+        return out
 
     async def close_alert(self, fingerprint: str) -> None:
         """A resolved alert ends its de-duplication window: a new firing is a new incident."""

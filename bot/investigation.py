@@ -39,6 +39,16 @@ async def investigate(bot: Bot, incident_id: str, job_try: int = 1) -> str:
     progress = await _progress(bot, incident)
     if job_try > 1:
         progress.add(f"picked up again after a lost worker (try {job_try})")
+    try:
+        return await _investigate(bot, incident, progress, started)
+    except Exception as exc:  # a bug or an outage must still end the thread's wait
+        log.exception("investigation of %s failed", incident.id)
+        return await _fail(bot, incident, progress, f"I failed on my side ({type(exc).__name__})")
+
+
+async def _investigate(
+    bot: Bot, incident: Incident, progress: ProgressMessage, started: float
+) -> str:
     trajectory = await bot.trajectories.get(incident.trajectory_id)
     if trajectory is None:
         if not incident.namespace:

@@ -27,11 +27,12 @@ from bot.app import build_app
 from bot.config import BotConfig
 from bot.context import Bot, slack_client
 from bot.intake import WebhookError, on_webhook
-from bot.jobs import make_worker
+from bot.jobs import enqueue_investigation, make_worker
 from bot.redis_store import RedisHandle, open_redis
 
 log = logging.getLogger(__name__)
 Role = Literal["all", "web", "worker"]
+RESTART_GRACE_S = 60  # an intake this long ago has long since queued its job, if it lived
 
 
 @dataclass
@@ -84,10 +85,18 @@ class BotRuntime:
                 )
                 await self._socket.connect_async()  # type: ignore[no-untyped-call]
         if self.role in ("all", "worker"):
+            await self._requeue_unfinished()
             for _ in range(self.workers):
                 worker = make_worker(self.bot, handle.arq_settings())
                 self._workers.append(worker)
                 self._tasks.append(asyncio.create_task(worker.async_run()))
+
+    async def _requeue_unfinished(self) -> None:
+        """An incident whose intake died between saving it and queueing its job would wait
+        forever: queue it again (a no-op for a job that is queued or running)."""
+        for incident in await self.bot.incidents.unfinished(older_than_s=RESTART_GRACE_S):
+            if await enqueue_investigation(self.bot.queue, incident.id):
+                log.warning("requeued the investigation of %s after a restart", incident.id)
 
     async def stop(self) -> None:
         if self._socket is not None:

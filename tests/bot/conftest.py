@@ -4,6 +4,7 @@ HTTP. Helpers post alerts as Alertmanager does and wait on the thread as a perso
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from agents.models import Trajectory
 from bot.config import BotConfig
 from bot.redis_store import RedisHandle, open_redis
 from bot.server import BotRuntime, Role
@@ -77,6 +79,24 @@ class Harness:
     async def until(self, check: Callable[[], Any], timeout: float = WAIT_S) -> None:
         await self.slack.wait_for(lambda: bool(check()), timeout=timeout)
 
+    async def trajectory(
+        self, ts: str, holds: Callable[[Trajectory], bool] = lambda _: True
+    ) -> Trajectory:
+        """The thread's stored trajectory once `holds` is true of it (listeners finish their
+        writes after Slack sees their messages)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_S
+        while True:
+            incident = await self.bot.bot.incidents.for_message(CHANNEL, ts)
+            stored = None
+            if incident is not None:
+                stored = await self.bot.bot.trajectories.get(incident.trajectory_id)
+            if stored is not None and holds(stored):
+                return stored
+            if loop.time() > deadline:
+                raise AssertionError(f"the trajectory of {ts} never got there: {stored}")
+            await asyncio.sleep(0.05)
+
     async def send_to(self, runtime: BotRuntime, payload: dict[str, Any]) -> int:
         """An interaction payload, signed as Slack signs it, straight to one replica."""
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
@@ -113,10 +133,13 @@ async def harness(
     made: list[Harness] = []
 
     async def build(
-        scenario: str = "k8s_target_port-misconfig-1", role: Role = "all", **changes: Any
+        scenario: str = "k8s_target_port-misconfig-1",
+        role: Role = "all",
+        socket_mode: bool = False,
+        **changes: Any,
     ) -> Harness:
         running = served(scenario)
-        slack = SlackEmulator()
+        slack = SlackEmulator(delivery="socket" if socket_mode else "http")
         await slack.start()
         redis = open_redis(None, tmp_path / "redis")
         config = BotConfig(
@@ -128,6 +151,7 @@ async def harness(
             state_dir=tmp_path / "state",
             alert_channels={"*": CHANNEL},
             progress_interval_s=0.3,
+            app_token=slack.app_token if socket_mode else None,
         )
         config = replace(config, **changes)
         made.append(Harness(slack, running, config, redis))

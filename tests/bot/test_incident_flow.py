@@ -37,8 +37,8 @@ async def test_alert_to_finding_to_approved_verified_fix(harness: Any) -> None:
 
     incident = await h.bot.bot.incidents.for_message(CHANNEL, ts)
     assert incident is not None and incident.fixes[0].state == "applied"
-    trajectory = await h.bot.bot.trajectories.get(incident.trajectory_id)
-    assert trajectory is not None and trajectory.finding is not None
+    trajectory = await h.trajectory(ts, lambda t: bool(t.executions))
+    assert trajectory.finding is not None
     assert [a.approver for a in trajectory.approvals] == ["U0ONCALL"]
     assert trajectory.executions[0].applied and trajectory.executions[0].verified
     actions = [(e.actor, e.action, e.decision) for e in await h.bot.bot.audit.events()]
