@@ -10,7 +10,9 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
+from agents import log_reads
 from agents.analyzers import Observations, analyze
 from agents.analyzers.chaos import CHAOS_KINDS
 from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
@@ -52,6 +54,7 @@ REQUEST_METRICS = ("http_server_request_duration_seconds", "rpc_server_duration_
 PARALLEL_READS = 4  # kubectl processes at once in the depth step
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
 Progress = Callable[[str], None]
+Obj = dict[str, Any]
 
 
 class RulesAgent:
@@ -104,6 +107,15 @@ class RulesAgent:
     def _run(self, *argv: str) -> ToolCall:
         return self.kubectl.run(["kubectl", *argv, "-n", self.namespace])
 
+    def _parallel(self, calls: list[ToolCall], commands: list[list[str]]) -> list[ToolCall]:
+        """Run kubectl commands PARALLEL_READS at a time; their calls, in order."""
+        if not commands:
+            return []
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            done = list(pool.map(lambda argv: self._run(*argv), commands))
+        calls += done
+        return done
+
     def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
         # One kubectl for all kinds (a process start costs more than a list); if one kind is
         # unknown to this cluster the whole command fails, so then each kind on its own.
@@ -138,28 +150,65 @@ class RulesAgent:
         if any((c.get("status") or {}).get("phase") == "Pending" for c in obs.items("pvc")):
             # Cluster-scoped: which volumes the waiting claims could have had.
             obs.add_list("pv", self._get(calls, "get", "pv", "-o", "json").raw)
-        # Each pod's logs (and its previous container's, if it restarted), read a few at a
-        # time: a kubectl costs a process start, and an alert should be answered in seconds.
-        reads: list[tuple[str, list[str]]] = []
-        for pod in obs.items("pods"):
-            name = pod["metadata"]["name"]
-            status = pod.get("status") or {}
-            if status.get("phase") not in ("Running", "Failed"):
-                continue
-            reads.append((name, ["logs", name, "--tail=60", "--all-containers"]))
-            if any(s.get("restartCount") for s in status.get("containerStatuses") or []):
-                reads.append((name, ["logs", name, "--previous", "--tail=60"]))
-        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
-            done = list(pool.map(lambda read: self._run(*read[1]), reads))
-        for (name, _), call in zip(reads, done, strict=True):
-            calls.append(call)
-            obs.logs[name] = f"{obs.logs[name]}\n{call.raw}" if name in obs.logs else call.raw
+        # Each pod's logs (and its previous container's, if it restarted). A kubectl costs a
+        # process start, and an alert should be answered in seconds: pods whose containers
+        # have all started are read several to a selector, the rest one by one, a few
+        # kubectl processes at a time.
+        pods = obs.items("pods")
+        by_name = {str(p["metadata"]["name"]): p for p in pods}
+        wanted = [
+            name
+            for name, pod in by_name.items()
+            if (pod.get("status") or {}).get("phase") in ("Running", "Failed")
+        ]
+        grouped, alone = log_reads.plan(pods, wanted)
+        restarted = [name for name in wanted if _restarted(by_name[name])]
+        done = self._parallel(
+            calls,
+            [_selector_logs(r) for r in grouped]
+            + [_pod_logs(name) for name in alone]
+            + [_previous_logs(name) for name in restarted],
+        )
+        split = len(grouped) + len(alone)
+        current = {n: c.raw for n, c in zip(alone, done[len(grouped) : split], strict=True)}
+        previous = {n: c.raw for n, c in zip(restarted, done[split:], strict=True)}
+        again: list[str] = []
+        for read, call in zip(grouped, done[: len(grouped)], strict=True):
+            texts = log_reads.pod_texts(call.raw, read, by_name) if call.ok else None
+            if texts is None:
+                again += read.pods  # not what was asked for: read those pods one by one
+            else:
+                current.update(texts)
+        retried = self._parallel(calls, [_pod_logs(name) for name in again])
+        for name, call in zip(again, retried, strict=True):
+            current[name] = call.raw
+        for name in wanted:
+            obs.logs[name] = current[name]
+            if name in previous:
+                obs.logs[name] = f"{obs.logs[name]}\n{previous[name]}"
         if self.traces is None:
             return
         for service in _failing_services(obs.metrics.get("error_rate", ""))[:3]:
             call = self.traces.service(service)
             calls.append(call)
             obs.traces[service] = call.raw if call.ok else ""
+
+
+def _selector_logs(read: log_reads.SelectorRead) -> list[str]:
+    return ["logs", "-l", read.selector, "--all-containers", "--prefix", "--tail=60"]
+
+
+def _pod_logs(name: str) -> list[str]:
+    return ["logs", name, "--tail=60", "--all-containers"]
+
+
+def _previous_logs(name: str) -> list[str]:
+    return ["logs", name, "--previous", "--tail=60"]
+
+
+def _restarted(pod: Obj) -> bool:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return any(s.get("restartCount") for s in statuses)
 
 
 def _failing_services(table: str) -> list[str]:

@@ -12,6 +12,7 @@ import time
 from agents.target import ClusterTarget
 from agents.tools.record import DEFAULT_CAP, ToolCall, finish
 from policies import Policy, Role, classify_command
+from policies.policy import RedactionRules
 from policies.redaction import redact
 
 
@@ -101,6 +102,44 @@ class Kubectl:
             text, code = partial + f"\n[stopped after {self.timeout:g} s]", 124
         except OSError as exc:
             text, code = f"cannot run kubectl: {exc.strerror}", 127
-        cleaned = redact(text, self.policy.redaction if self.policy else None)
-        call.redacted = cleaned.total
-        finish(call, cleaned.text, code, started, self.limit)
+        rules = self.policy.redaction if self.policy else None
+        if argv[1:2] == ["logs"] and "--prefix" in argv:
+            text, call.redacted = _redact_streams(text, rules)
+        else:
+            cleaned = redact(text, rules)
+            text, call.redacted = cleaned.text, cleaned.total
+        finish(call, text, code, started, self.limit)
+
+
+def split_prefixed(text: str) -> dict[tuple[str, str], list[str]]:
+    """(pod, container) -> lines, from `kubectl logs --prefix` output (`[pod/P/C] line`), in
+    the order the streams first appear; lines without such a prefix (kubectl's own
+    messages) are filed under ("", "")."""
+    streams: dict[tuple[str, str], list[str]] = {}
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
+        key, body = ("", ""), line
+        if line.startswith("[pod/"):
+            end = line.find("] ")
+            parts = line[5:end].split("/") if end > 0 else []
+            if len(parts) == 2:
+                key, body = (parts[0], parts[1]), line[end + 2 :]
+        streams.setdefault(key, []).append(body)
+    return streams
+
+
+def _redact_streams(text: str, rules: RedactionRules | None) -> tuple[str, int]:
+    """Prefixed logs of several containers, each container's lines redacted on their own, as
+    reading that container alone would have them: a secret spanning lines (a PEM block)
+    is still found whole, and no prefix or neighbour's line is taken into a match."""
+    out: list[str] = []
+    total = 0
+    for (pod, container), lines in split_prefixed(text).items():
+        cleaned = redact("".join(line + "\n" for line in lines), rules)
+        total += cleaned.total
+        prefix = f"[pod/{pod}/{container}] " if pod else ""
+        body = cleaned.text.removesuffix("\n")  # a mask may have taken the last newline
+        out += [prefix + line + "\n" for line in body.split("\n")]
+    return "".join(out), total

@@ -43,7 +43,8 @@ def test_a_healthy_cluster_is_healthy_and_every_call_was_a_read(social_network: 
     trajectory = _investigate(running)
     assert trajectory.finding.detected is False
     calls = [c for i in trajectory.iterations for c in i.calls]
-    assert len(calls) > 20
+    logs = [c for c in calls if c.tool == "kubectl" and c.request[1] == "logs"]
+    assert len(calls) > 10 and logs and all(c.ok for c in logs)
     assert all(c.role == "probe" and c.decision == "allow" for c in calls)
     assert not [c for c in calls if c.tool == "kubectl" and c.request[1] not in ("get", "logs")]
     again = type(trajectory).from_json_line(trajectory.to_json_line())
