@@ -23,6 +23,7 @@ from sim.scenario import find_scenario
 from sim.session import RunningScenario, start_scenario
 from sim.slack import MessageView, SlackEmulator
 from sim.telemetry.alertmanager import slack as alertmanager_slack
+from tests.bot.test_manifest import METHOD_SCOPES
 from trainer.sim_target import target_for
 
 CHANNEL = "C0INCIDENT"
@@ -164,3 +165,6 @@ async def harness(
             await runtime.stop()
         await built.slack.stop()
         await built.redis.close()
+    # Whatever a test made the bot do, the Slack app manifest's scopes must cover it.
+    called = {c.method for built in made for c in built.slack.calls()}
+    assert called <= set(METHOD_SCOPES), f"not in METHOD_SCOPES: {called - set(METHOD_SCOPES)}"
