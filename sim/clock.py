@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 
 class SimClock:
@@ -49,6 +50,7 @@ class SimClock:
         self._follow_wall = True
 
 
+@lru_cache(maxsize=8192)  # the controllers stamp the same few instants thousands of times
 def rfc3339(t: datetime) -> str:
     """`2026-01-13T12:30:06Z`, the second-precision form of metav1.Time."""
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,6 +4,7 @@ shared by every program that uses a MongoDB."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -27,6 +28,19 @@ def _arg(args: list[str], flag: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _net_section(text: str) -> dict[str, Any]:
+    """The `net` section of a mongod config file's text. Cached by the text: every client's
+    connect reads it, and a config only changes by a new ConfigMap (new text). Callers only
+    read what it returns."""
+    try:
+        conf = yaml.safe_load(text)
+    except yaml.YAMLError:
+        conf = None
+    net = (conf or {}).get("net") if isinstance(conf, dict) else None
+    return net if isinstance(net, dict) else {}
+
+
 class MongoDB(Program):
     ports = (27017,)
     memory_mib = 95
@@ -43,12 +57,7 @@ class MongoDB(Program):
         if not self.config_path:
             return {}
         text = ctx.file(self.config_path)
-        try:
-            conf = yaml.safe_load(text) if text else None
-        except yaml.YAMLError:
-            conf = None
-        net = (conf or {}).get("net") if isinstance(conf, dict) else None
-        return net if isinstance(net, dict) else {}
+        return _net_section(text) if text else {}
 
     def tls(self, ctx: RunContext) -> tuple[str, str | None]:
         """(tls mode, certificate key file) from the command line or the config file."""
