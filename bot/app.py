@@ -58,34 +58,41 @@ def build_app(bot: Bot) -> AsyncApp:
 
     @app.event("message")
     async def message(event: dict[str, Any]) -> None:
-        await intake.on_message(bot, event)
+        async with bot.handling():
+            await intake.on_message(bot, event)
 
     @app.event("app_mention")
     async def mention(event: dict[str, Any]) -> None:
-        await intake.on_mention(bot, event)
+        async with bot.handling():
+            await intake.on_mention(bot, event)
 
     @app.event("reaction_added")
     async def reaction_added(event: dict[str, Any]) -> None:
-        await feedback.on_reaction(bot, event, added=True)
+        async with bot.handling():
+            await feedback.on_reaction(bot, event, added=True)
 
     @app.event("reaction_removed")
     async def reaction_removed(event: dict[str, Any]) -> None:
-        await feedback.on_reaction(bot, event, added=False)
+        async with bot.handling():
+            await feedback.on_reaction(bot, event, added=False)
 
     @app.action(APPROVE_ACTION)
     async def approve_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await approvals.on_approve(bot, body, action)
+        async with bot.handling():
+            await approvals.on_approve(bot, body, action)
 
     @app.action(REJECT_ACTION)
     async def reject_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        await approvals.on_reject(bot, body, action)
+        async with bot.handling():
+            await approvals.on_reject(bot, body, action)
 
     @app.view(REJECT_CALLBACK)
     async def reject_reason(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()
-        await approvals.on_reject_reason(bot, body, view)
+        async with bot.handling():
+            await approvals.on_reject_reason(bot, body, view)
 
     @app.command("/aoi")
     async def command(ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -94,7 +101,8 @@ def build_app(bot: Bot) -> AsyncApp:
             await ack(text=HELP, response_type="ephemeral")
             return
         await ack()
-        await intake.on_command(bot, command)
+        async with bot.handling():
+            await intake.on_command(bot, command)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -4,8 +4,11 @@ and the job queue."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -46,6 +49,26 @@ class Bot:
     slack: AsyncWebClient
     metrics: BotMetrics = field(default_factory=BotMetrics)
     bot_user_id: str | None = None  # from auth.test, at start
+    _busy: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @contextlib.asynccontextmanager
+    async def handling(self) -> AsyncIterator[None]:
+        """Around a handler's work, which bolt runs after the ack: a stopping bot waits for
+        it instead of pulling Redis away from under it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._busy.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._busy.discard(task)
+
+    async def drain(self, timeout_s: float = 30.0) -> None:
+        """Wait for the handlers still at work (a click's execution, an intake)."""
+        pending = [t for t in self._busy if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
 
     @property
     def incidents(self) -> IncidentStore:

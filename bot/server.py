@@ -99,22 +99,30 @@ class BotRuntime:
                 log.warning("requeued the investigation of %s after a restart", incident.id)
 
     async def stop(self) -> None:
+        """Stop taking requests, let the handlers at work finish, stop the workers (a job
+        cut short runs again elsewhere), then let go of Redis."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if hasattr(self, "bot"):
+            await self.bot.drain()
         for worker in self._workers:
             await worker.close()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._runner is not None:
-            await self._runner.cleanup()
-        with contextlib.suppress(Exception):
-            await self.bot.queue.aclose()
+        self._workers, self._tasks = [], []
+        if hasattr(self, "bot"):
+            with contextlib.suppress(Exception):
+                await self.bot.queue.aclose()
         if self.redis_handle is not None:
             if self._owns_redis:
                 await self.redis_handle.close()
-            else:
+            elif hasattr(self, "bot"):
                 with contextlib.suppress(Exception):
                     await self.bot.redis.aclose()
 

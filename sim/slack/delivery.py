@@ -96,8 +96,10 @@ class Deliverer:
         self.deliveries: list[Delivery] = []
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
 
     async def close(self) -> None:
+        self._closed = True  # what the app does while we stop is delivered nowhere
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -106,6 +108,9 @@ class Deliverer:
 
     def in_background(self, coro: Any) -> None:
         """Run a delivery without waiting for it (e.g. an event a Web API call caused)."""
+        if self._closed:
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
