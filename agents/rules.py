@@ -16,6 +16,7 @@ from agents import log_reads
 from agents.analyzers import Observations, analyze
 from agents.analyzers.chaos import CHAOS_KINDS
 from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
+from agents.sources import sources
 from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import Metrics
@@ -89,7 +90,7 @@ class RulesAgent:
         trajectory.iterations.append(self._step(1, lambda calls: self._depth(obs, calls)))
         signals = analyze(obs)
         trajectory.iterations[-1].signals = signals[:10]
-        trajectory.finding = finding(signals)
+        trajectory.finding = finding(signals, [c for i in trajectory.iterations for c in i.calls])
         trajectory.ended = datetime.now(UTC)
         return trajectory
 
@@ -223,8 +224,9 @@ def _failing_services(table: str) -> list[str]:
     return out
 
 
-def finding(signals: list[Signal]) -> Finding:
-    """The finding the signals support: the strongest one names the fault."""
+def finding(signals: list[Signal], calls: list[ToolCall] | None = None) -> Finding:
+    """The finding the signals support: the strongest one names the fault; with the calls
+    that were made, each piece of evidence names the commands that showed it."""
     strong = [s for s in signals if s.score >= DETECTED_AT and s.component]
     if not strong:
         return Finding(detected=False, root_cause="no fault signal", confidence=0.6)
@@ -239,7 +241,14 @@ def finding(signals: list[Signal]) -> Finding:
         system_level=typed.system_level,
         fault_type=typed.fault_type,
         root_cause=top.summary,
-        evidence=[Evidence(summary=s.summary, excerpt="; ".join(s.evidence)) for s in strong[:3]],
+        evidence=[
+            Evidence(
+                summary=s.summary,
+                source=sources(s, calls or []),
+                excerpt="; ".join(s.evidence),
+            )
+            for s in strong[:3]
+        ],
         confidence=top.score,
         proposed_actions=list(fixing.fixes),
     )
