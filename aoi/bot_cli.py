@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def bot_config(settings: Settings) -> BotConfig:
     """The bot's configuration; a clear exit naming what is missing."""
     from agents.target import ClusterTarget
-    from bot.config import BotConfig
+    from bot.config import BotConfig, Emoji
     from policies.policy import PolicyError, load_policy
 
     missing = [
@@ -70,8 +70,17 @@ def bot_config(settings: Settings) -> BotConfig:
         job_lease_s=settings.job_lease_s,
         approval_ttl_s=settings.approval_ttl_s,
         policy=policy,
+        emoji=Emoji(
+            thumbs_up=_names(settings.thumbs_up_emoji),
+            thumbs_down=_names(settings.thumbs_down_emoji),
+            resolved=_names(settings.resolved_emoji),
+        ),
     )
     return config
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(name.strip().strip(":") for name in text.split(",") if name.strip())
 
 
 def bot(

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     dedupe_window_s: int = Field(900, ge=0)
     investigation_timeout_s: int = Field(600, ge=5)
     job_lease_s: float = Field(30.0, ge=1.0)  # a dead worker's job moves on after this
+    # Reactions that label a thread (comma-separated names, as Slack sends them).
+    thumbs_up_emoji: str = "+1,thumbsup"
+    thumbs_down_emoji: str = "-1,thumbsdown"
+    resolved_emoji: str = "white_check_mark,heavy_check_mark"
     approval_ttl_s: int = Field(3600, ge=60)
 
 

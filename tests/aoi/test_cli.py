@@ -228,3 +228,23 @@ def test_llm_serve_without_the_model_environment_says_how_to_build_it(
     monkeypatch.setattr(local_llm, "VENV", tmp_path / "missing")
     result = runner.invoke(app, ["llm", "serve"])
     assert result.exit_code == 1 and "run `make llm` first" in result.output
+
+
+def test_the_bot_says_which_settings_it_lacks(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AOI_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "aoi", "bot"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2
+    assert "AOI_SLACK_BOT_TOKEN" in result.stderr and "AOI_APPROVAL_SECRET" in result.stderr
+    env |= {
+        "AOI_SLACK_BOT_TOKEN": "xoxb-1",
+        "AOI_SLACK_SIGNING_SECRET": "s",
+        "AOI_APPROVAL_SECRET": "a",
+        "AOI_KUBECONFIG": str(tmp_path / "missing"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "aoi", "bot"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2 and "no kubeconfig at" in result.stderr
+    assert "Traceback" not in result.stderr
