@@ -10,6 +10,8 @@ it finds and posts only what is missing: one finding, one card per fix, one traj
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,9 +27,11 @@ from bot import blocks
 from bot.context import Bot
 from bot.incidents import FixCard, Incident
 from bot.progress import ProgressMessage
+from bot.redis_store import key
 from bot.tokens import ActionToken, fix_digest, sign
 
 log = logging.getLogger(__name__)
+CURRENT_MODEL = key("model", "current")  # written by trainer.registry.set_current
 
 
 async def investigate(bot: Bot, incident_id: str, job_try: int = 1) -> str:
@@ -56,9 +60,10 @@ async def _investigate(
                 bot, incident, progress, "I could not tell which namespace this is about; "
                 "mention me in this thread with it, e.g. `@AOI check test-hotel-reservation`",
             )  # fmt: skip
+        model = await current_model(bot)
         try:
             trajectory = await asyncio.wait_for(
-                asyncio.to_thread(_run_agent, bot, incident, progress.threadsafe()),
+                asyncio.to_thread(_run_agent, bot, incident, progress.threadsafe(), model),
                 timeout=bot.config.investigation_timeout_s,
             )
         except TimeoutError:
@@ -89,15 +94,27 @@ def target_for(bot: Bot, incident: Incident) -> ClusterTarget:
     return bot.config.target.model_copy(update={"namespace": incident.namespace})
 
 
-def _run_agent(bot: Bot, incident: Incident, say: Any) -> Trajectory:
+async def current_model(bot: Bot) -> str | None:
+    """The promoted adapter vLLM serves (`aoi train promote`), read at every investigation
+    so a promotion takes effect without a restart; None: the configured model."""
+    raw = await bot.redis.get(CURRENT_MODEL)
+    if not raw:
+        return None
+    try:
+        return str(json.loads(raw)["name"])
+    except (ValueError, KeyError, TypeError):
+        log.warning("ignoring an unreadable %s", CURRENT_MODEL)
+        return None
+
+
+def _run_agent(bot: Bot, incident: Incident, say: Any, model: str | None) -> Trajectory:
     target = target_for(bot, incident)
     prompt = incident.alert.prompt()
     if bot.config.agent == "llm":
         if bot.config.llm is None:
             raise LLMError("the llm agent is configured without a model server")
-        agent = LLMAgent(
-            target, LLMClient(bot.config.llm), bot.config.policy, budgets=bot.config.budgets
-        )
+        llm = dataclasses.replace(bot.config.llm, model=model) if model else bot.config.llm
+        agent = LLMAgent(target, LLMClient(llm), bot.config.policy, budgets=bot.config.budgets)
         return agent.investigate(prompt, say)
     return RulesAgent(target, bot.config.policy).investigate(prompt, say)
 
