@@ -4,12 +4,15 @@ aligned with the completions, conversational completions, None where a reward do
 from __future__ import annotations
 
 import json
+import pickle
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from policies import Policy, default_policy
+from tests.agents.llm.scripted_server import Script
 from trainer.decision_points import DecisionPoint
 from trainer.rewards import (
     UNSAFE,
@@ -21,6 +24,7 @@ from trainer.rewards import (
     submission_reward,
     target_reward,
 )
+from trainer.rewards.judge import JudgeReward
 
 NS = "test-social-network"
 RIGHT_FIX = (
@@ -346,3 +350,42 @@ def test_calibration_is_confidence_against_correctness() -> None:
 def test_each_sample_is_scored_against_its_own_row() -> None:
     rows = [row(task="localization"), row(task="analysis")]
     assert call(submission_reward, rows, [WRONG_TYPE, WRONG_TYPE]) == [1.0, 0.0]
+
+
+# --- judge -----------------------------------------------------------------------------
+
+
+def test_the_judge_scores_free_text_against_labels_and_correction(
+    scripted: tuple[str, Script],
+) -> None:
+    url, script = scripted
+    script.say({"score": 8, "reason": "names the Service's port"}, {"score": 2, "reason": "no"})
+    slack = row(source="slack", scenario="", task="", correction="it was the Service's port")
+    judge = JudgeReward(url, timeout=10, concurrency=1)  # one at a time: the script's order
+    assert judge.__name__ == "judge_reward"
+    assert call(judge, slack, [CORRECT, WRONG_COMPONENT, BROKEN]) == [0.8, 0.2, 0.0]
+    assert len(script.requests) == 2  # an unparsable completion is not worth a call
+    asked = script.requests[0]
+    prompt = asked["messages"][-1]["content"]
+    assert "it was the Service's port" in prompt and "Faulty components: user-service" in prompt
+    assert "user-service's Service targets the wrong port" in prompt  # the hypothesis
+    assert asked["response_format"]["json_schema"]["name"] == "Verdict"
+    # A row that knows nothing has nothing to judge against: no call, no score.
+    unlabelled = row(
+        source="slack", scenario="", task="", detected=None, faulty_components=[],
+        system_level=None, fault_type=None,
+    )  # fmt: skip
+    assert call(judge, unlabelled, [CORRECT]) == [None]
+    assert len(script.requests) == 2
+
+
+def test_a_failing_judge_gives_none_and_training_goes_on(scripted: tuple[str, Script]) -> None:
+    url, script = scripted
+    script.say("I think it is fine", "still not JSON")  # not a verdict, even after the repair
+    assert call(JudgeReward(url, timeout=10), row(), [CORRECT]) == [None]
+    with socket.socket() as probe_port:  # a port nobody listens on
+        probe_port.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe_port.getsockname()[1]}/v1"
+    judge = JudgeReward(dead, model="judge", timeout=2)
+    assert call(judge, row(), [CORRECT, WRONG_TYPE]) == [None, None]
+    assert pickle.loads(pickle.dumps(judge)).config == judge.config
