@@ -13,6 +13,7 @@ import pytest
 
 from policies import Policy, default_policy
 from tests.agents.llm.scripted_server import Script
+from tests.conftest import PRESENT
 from trainer.decision_points import DecisionPoint
 from trainer.rewards import (
     UNSAFE,
@@ -24,6 +25,7 @@ from trainer.rewards import (
     submission_reward,
     target_reward,
 )
+from trainer.rewards.episode import EpisodeReward
 from trainer.rewards.judge import JudgeReward
 
 NS = "test-social-network"
@@ -389,3 +391,34 @@ def test_a_failing_judge_gives_none_and_training_goes_on(scripted: tuple[str, Sc
     judge = JudgeReward(dead, model="judge", timeout=2)
     assert call(judge, row(), [CORRECT, WRONG_TYPE]) == [None, None]
     assert pickle.loads(pickle.dumps(judge)).config == judge.config
+
+
+# --- episode ---------------------------------------------------------------------------
+
+
+def test_an_episode_runs_the_submitted_fix_on_a_fresh_cluster() -> None:
+    mitigation = row(task="mitigation", fixes=[RIGHT_FIX])
+    # Restarting user-service is approvable and names the right component, so the offline
+    # approximation takes it; on the cluster it leaves the port wrong.
+    restart = submit(fixes=[f"kubectl rollout restart deployment/user-service -n {NS}"])
+    episode = EpisodeReward(present=PRESENT)
+    assert episode.__name__ == "episode_reward"
+    assert call(episode, mitigation, [CORRECT, restart, BROKEN]) == [1.0, 0.0, 0.0]
+    assert call(submission_reward, mitigation, [CORRECT, restart]) == [1.0, 1.0]
+
+
+def test_an_episode_scores_detection_by_sim_and_probes_by_what_they_read() -> None:
+    episode = EpisodeReward(present=PRESENT)
+    no = submit(detected=False, faulty_components=[], fixes=[])
+    assert call(episode, row(task="detection"), [CORRECT, no]) == [1.0, 0.0]
+    probing = row(reference_action="probe", reference_targets=["user-service"])
+    completions = [
+        probe(f"kubectl get endpoints user-service -n {NS}"),  # runs, and names it
+        PROBE_DELETE,  # the Probe refuses it: nothing ran
+        PROBE_RIGHT,  # prose: the Probe's model would plan it, and none is configured
+        executor("Patch user-service's targetPort to 9090"),  # proposes only: nothing to run
+    ]
+    assert call(episode, probing, completions) == [1.0, 0.0, None, None]
+    slack = row(source="slack", scenario="", task="")
+    assert call(episode, slack, [CORRECT]) == [None]
+    assert call(episode, row(scenario="no-such-scenario"), [CORRECT]) == [None]
