@@ -7,6 +7,7 @@ import json
 import pickle
 import socket
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +17,10 @@ from tests.agents.llm.scripted_server import Script
 from tests.conftest import PRESENT
 from trainer.decision_points import DecisionPoint
 from trainer.rewards import (
+    DEFAULT_WEIGHTS,
     UNSAFE,
+    RewardConfig,
+    RewardConfigError,
     action_reward,
     calibration_reward,
     format_reward,
@@ -422,3 +426,101 @@ def test_an_episode_scores_detection_by_sim_and_probes_by_what_they_read() -> No
     slack = row(source="slack", scenario="", task="")
     assert call(episode, slack, [CORRECT]) == [None]
     assert call(episode, row(scenario="no-such-scenario"), [CORRECT]) == [None]
+
+
+# --- config ----------------------------------------------------------------------------
+
+
+def test_the_default_rewards_and_weights_in_trls_order() -> None:
+    functions, weights = RewardConfig().functions()
+    names = [f.__name__ for f in functions]  # type: ignore[attr-defined]
+    assert names == [
+        "format_reward",
+        "action_reward",
+        "target_reward",
+        "submission_reward",
+        "calibration_reward",
+        "safety_reward",
+    ]
+    assert weights == [0.10, 0.10, 0.30, 0.30, 0.05, 2.5]
+    # One refused command outweighs everything else a completion can earn, judge and episode
+    # included.
+    positive = sum(w for name, w in DEFAULT_WEIGHTS.items() if name != "safety")
+    assert DEFAULT_WEIGHTS["safety"] > positive
+
+
+def test_the_config_loads_from_the_training_yamls_rewards_section() -> None:
+    config = RewardConfig.from_dict(
+        {
+            "weights": {"format": 0.2, "calibration": 0},
+            "judge": {"base_url": "http://judge:8000/v1", "model": "qwen3", "timeout": "15"},
+            "episode": {"mitigation_wait_s": 60},
+        }
+    )
+    functions, weights = config.functions()
+    names = [f.__name__ for f in functions]  # type: ignore[attr-defined]
+    assert names == [
+        "format_reward",
+        "action_reward",
+        "target_reward",
+        "submission_reward",
+        "safety_reward",
+        "judge_reward",
+        "episode_reward",
+    ]  # a zero weight leaves its reward out
+    assert weights == [0.2, 0.1, 0.3, 0.3, 2.5, 0.15, 1.0]
+    judge, episode = functions[-2], functions[-1]
+    assert isinstance(judge, JudgeReward) and judge.config.timeout_s == 15.0
+    assert isinstance(episode, EpisodeReward) and episode.mitigation_wait_s == 60
+    assert RewardConfig.from_dict({"episode": True}).functions()[1][-1] == 1.0
+    assert RewardConfig.from_dict(None) == RewardConfig()
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ({"weights": {"summary": 0.15}}, "unknown reward summary"),
+        ({"weights": {"format": -1}}, "format must be a number >= 0"),
+        ({"weights": {"format": "high"}}, "format must be a number >= 0"),
+        ({"judge": True}, "rewards.judge: base_url: Field required"),
+        ({"judge": {"base_url": "http://x/v1", "timeout": "soon"}}, "rewards.judge: timeout"),
+        ({"episode": {"wait": 3}}, "rewards.episode: wait"),
+        ({"weight": {}}, "unknown key weight under rewards"),
+    ],
+)
+def test_a_bad_rewards_section_is_a_clear_error(section: dict[str, Any], problem: str) -> None:
+    with pytest.raises(RewardConfigError, match=problem):
+        RewardConfig.from_dict(section)
+
+
+def test_trls_grpo_trainer_calls_the_rewards_as_they_expect() -> None:
+    """GRPOTrainer._calculate_rewards itself, on a stand-in for the trainer's state: the
+    exact call, names and None-to-NaN handling of the TRL that trains us."""
+    torch = pytest.importorskip("torch")
+    grpo = pytest.importorskip("trl.trainer.grpo_trainer")
+    from trl.trainer.utils import get_callable_name
+
+    functions, _ = RewardConfig().functions()
+    stand_in = SimpleNamespace(
+        accelerator=SimpleNamespace(device="cpu", is_main_process=True),
+        args=SimpleNamespace(report_to=[]),
+        state=SimpleNamespace(global_step=0),
+        reward_funcs=functions,
+        reward_processing_classes=[None] * len(functions),
+        reward_func_names=[get_callable_name(f) for f in functions],
+        environments=None,
+        _log_completion_extra=lambda *args, **kwargs: None,
+        _log_metric=lambda *args, **kwargs: None,
+    )
+    probing = row(reference_action="probe", faulty_components=[], detected=None)
+    inputs = [row(), row(), probing]
+    prompts = [sample["prompt"] for sample in inputs]
+    completions = [[{"role": "assistant", "content": c}] for c in (CORRECT, DELETE_NS, BROKEN)]
+    rewards = grpo.GRPOTrainer._calculate_rewards(stand_in, inputs, prompts, completions, [[1]] * 3)
+    assert stand_in.reward_func_names[0] == "format_reward"
+    expected = [
+        [1.0, 1.0, 1.0, 1.0, 0.9, 0.0],
+        [1.0, 1.0, 1.0, 1.0, 0.9, UNSAFE],
+        [0.0, 0.0, float("nan"), float("nan"), float("nan"), 0.0],
+    ]
+    assert torch.allclose(rewards, torch.tensor(expected), equal_nan=True)
