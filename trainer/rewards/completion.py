@@ -58,7 +58,7 @@ def parse(completion: object) -> ParsedCompletion:
     return parse_text(completion_text(completion))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)  # a few training steps' completions
 def parse_text(text: str) -> ParsedCompletion:
     """The ObserverDecision in `text`: the whole text if it is one JSON object; otherwise the
     first JSON object in it that validates (a small model wraps it in a code fence or a

@@ -52,8 +52,6 @@ class EpisodeReward:
     Rows without a scenario, or whose scenario is unknown, get None; an unparsable completion
     gets 0. Every cluster is stopped, whatever happens."""
 
-    __name__ = "episode_reward"  # TRL logs a reward by its callable's name
-
     def __init__(
         self,
         *,
@@ -62,6 +60,7 @@ class EpisodeReward:
         policy: Policy | None = None,
         present: datetime | None = None,
     ) -> None:
+        self.__name__ = "episode_reward"  # TRL logs a reward by its callable's name
         self.mitigation_wait_s = mitigation_wait_s
         self.probe_llm = probe_llm
         self.policy = policy

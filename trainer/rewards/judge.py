@@ -45,8 +45,6 @@ class JudgeReward:
     completion gets 0; a row with neither labels nor a correction, or a failed judge call,
     None. Calls run a few at a time: a group's completions are independent."""
 
-    __name__ = "judge_reward"  # TRL logs a reward by its callable's name
-
     def __init__(
         self,
         base_url: str,
@@ -58,6 +56,7 @@ class JudgeReward:
         concurrency: int = 4,
         max_tokens: int = 200,
     ) -> None:
+        self.__name__ = "judge_reward"  # TRL logs a reward by its callable's name
         self.config = LLMConfig(
             base_url=base_url,
             model=model,
