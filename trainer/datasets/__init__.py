@@ -7,9 +7,22 @@
   points are skipped.
 - Ground truth (trainer/datasets/truth.py): a scenario's labels for eval runs; for Slack
   threads, the applied-and-verified fixes, the last correction, and the finding's labels
-  only when people confirmed it (a thumbs-up or a verified fix, and no thumbs-down)."""
+  only when people confirmed it (a thumbs-up or a verified fix, and no thumbs-down).
+- Rows are redacted, de-duplicated on (prompt, ground truth), and split by fault family
+  (trainer/datasets/build.py): eval families in `families_for_train` train, other eval
+  families test, Slack rows train unless their family is held out; never one family on
+  both sides."""
 
+from trainer.datasets.build import Manifest, build_dataset, load_dataset_dir
+from trainer.datasets.sources import DatasetError
 from trainer.datasets.truth import GroundTruth
 from trainer.datasets.views import decision_points
 
-__all__ = ["GroundTruth", "decision_points"]
+__all__ = [
+    "DatasetError",
+    "GroundTruth",
+    "Manifest",
+    "build_dataset",
+    "decision_points",
+    "load_dataset_dir",
+]
