@@ -14,6 +14,7 @@ from aoi import (
     llm_cli,
     policy_cli,
     sim_cli,
+    train_cli,
     trajectories_cli,
 )
 from aoi.settings import SettingsError, load_settings
@@ -31,6 +32,7 @@ app.add_typer(policy_cli.app, name="policy")
 app.add_typer(llm_cli.app, name="llm")
 app.add_typer(eval_cli.app, name="eval")
 app.add_typer(trajectories_cli.app, name="trajectories")
+app.add_typer(train_cli.app, name="train")
 app.command("diagnose")(diagnose_cli.diagnose)
 app.command("demo")(demo.demo)
 app.command("bot")(bot_cli.bot)

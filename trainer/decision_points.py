@@ -4,8 +4,8 @@ compressed context; never raw output), and the row carries the ground truth the 
 score a completion against: the scenario's labels for `sim` runs; for Slack threads, the
 fix that was approved and verified and any correction a person wrote.
 
-This module is the contract between the dataset builder (trainer/datasets.py), the rewards
-(trainer/rewards.py) and the GRPO runner: a row is `DecisionPoint.as_row()`, and TRL hands
+This module is the contract between the dataset builder (trainer/datasets/), the rewards
+(trainer/rewards/) and the GRPO runner: a row is `DecisionPoint.as_row()`, and TRL hands
 each column to every reward function as a keyword argument of the same name."""
 
 from __future__ import annotations
