@@ -70,8 +70,11 @@ class Registry:
         return sorted(found, key=lambda r: r.created)
 
     def evaluation(self, name: str) -> dict[str, Any] | None:
-        """The summary of the adapter's held-out evaluation, if it has one."""
-        record = self.get(name)
+        """The summary of the adapter's held-out evaluation, if it (and it) exists."""
+        try:
+            record = self.get(name)
+        except RegistryError:
+            return None
         if record.evaluation is None:
             return None
         path = Path(record.evaluation) / "summary.json"
