@@ -38,6 +38,8 @@ class ObjectStore:
         self._rng = random.Random(seed)
         self._objects: dict[tuple[str, str], dict[Key, Obj]] = {}
         self._order: dict[tuple[str, str], list[Key]] = {}  # sorted keys, rebuilt on change
+        # The same, for one namespace (controllers walk one namespace's pods many times).
+        self._ns_order: dict[tuple[str, str], dict[str, list[Key]]] = {}
         self._revision = 1000
         self._listeners: list[ChangeListener] = []
 
@@ -66,11 +68,20 @@ class ObjectStore:
         order = self._order.get((rt.group, rt.plural))
         if order is None:
             order = self._order[(rt.group, rt.plural)] = sorted(bucket)
+        if namespace is not None:
+            by_ns = self._ns_order.setdefault((rt.group, rt.plural), {})
+            mine = by_ns.get(namespace)
+            if mine is None:
+                mine = by_ns[namespace] = [k for k in order if k[0] == namespace]
+            order = mine
         for key in order:
-            if namespace is None or key[0] == namespace:
-                obj = bucket.get(key)
-                if obj is not None:
-                    yield obj
+            obj = bucket.get(key)
+            if obj is not None:
+                yield obj
+
+    def _forget_order(self, rt: ResourceType) -> None:
+        self._order.pop((rt.group, rt.plural), None)
+        self._ns_order.pop((rt.group, rt.plural), None)
 
     def kind_iter(self, kind: str, namespace: str | None = None) -> Iterator[Obj]:
         return self.iter(resource_for_kind(kind), namespace)
@@ -129,7 +140,7 @@ class ObjectStore:
         self._revision += 1
         meta["resourceVersion"] = str(self._revision)
         self._bucket(rt)[(namespace, name)] = obj
-        self._order.pop((rt.group, rt.plural), None)
+        self._forget_order(rt)
         self._notify("ADDED", rt, obj)
         return copy.deepcopy(obj)
 
@@ -160,7 +171,7 @@ class ObjectStore:
             and sent_version != current["metadata"]["resourceVersion"]
         ):
             raise errors.conflict(rt, name)
-        new = copy.deepcopy(obj)
+        new = _copy_reusing(obj, current)
         new_meta = new.setdefault("metadata", {})
         for key in ("uid", "creationTimestamp", "namespace", "name"):
             if key in current["metadata"]:
@@ -173,7 +184,7 @@ class ObjectStore:
             return copy.deepcopy(current)  # a no-op write does not bump the version
         if dry_run:
             new_meta["resourceVersion"] = current["metadata"]["resourceVersion"]
-            return new
+            return copy.deepcopy(new)  # shares parts with the stored object
         self._revision += 1
         new_meta["resourceVersion"] = str(self._revision)
         self._bucket(rt)[(namespace, name)] = new
@@ -191,7 +202,7 @@ class ObjectStore:
         if dry_run:
             return copy.deepcopy(current)
         del self._bucket(rt)[key]
-        self._order.pop((rt.group, rt.plural), None)
+        self._forget_order(rt)
         self._revision += 1
         self._notify("DELETED", rt, current)
         return copy.deepcopy(current)
@@ -205,3 +216,27 @@ class ObjectStore:
 def _without_version(obj: Obj) -> Obj:
     meta = {k: v for k, v in obj.get("metadata", {}).items() if k != "resourceVersion"}
     return {**obj, "metadata": meta}
+
+
+def _copy_reusing(obj: Obj, current: Obj) -> Obj:
+    """A deep copy of `obj`, except for the parts it shares with `current`, the stored version
+    it replaces, which are kept as they are. Stored objects are never changed in place (a
+    writer builds a new object, as `{**pod, "status": ...}`), so two versions may share what
+    did not change; copying a whole pod to store its new status cost more than the rest of a
+    controller pass. The metadata dict is always new: `replace` fills it in."""
+    out: Obj = {}
+    for key, value in obj.items():
+        if key == "metadata" and isinstance(value, dict):
+            old = current.get("metadata") or {}
+            out[key] = {k: _reuse(v, old.get(k)) for k, v in value.items()}
+        else:
+            out[key] = _reuse(value, current.get(key))
+    return out
+
+
+def _reuse(value: Any, old: Any) -> Any:
+    if value is old:
+        return value
+    if isinstance(value, dict) and isinstance(old, dict):
+        return {k: _reuse(v, old.get(k)) for k, v in value.items()}
+    return copy.deepcopy(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.clock import parse_time, rfc3339
 from sim.world.controllers import (
@@ -19,6 +19,9 @@ from sim.world.controllers import (
     template_hash,
 )
 
+if TYPE_CHECKING:
+    from sim.world.runtime import World
+
 
 def _percent(value: Any, total: int, round_up: bool) -> int:
     if isinstance(value, str) and value.endswith("%"):
@@ -30,12 +33,20 @@ def _percent(value: Any, total: int, round_up: bool) -> int:
 class DeploymentController(Controller):
     kind = DEPLOYMENTS
 
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        # A stored object changes only by a write, which gives it a new resourceVersion.
+        self._hashes: dict[tuple[str, str], str] = {}
+
     def reconcile(self, d: Obj, t: datetime) -> bool:
         spec = d.get("spec") or {}
         namespace = d["metadata"]["namespace"]
         owned = [rs for rs in self.world.store.iter(REPLICASETS, namespace) if controlled_by(rs, d)]
         template = spec.get("template") or {}
-        pod_hash = template_hash(template)
+        version = (d["metadata"]["uid"], str(d["metadata"].get("resourceVersion")))
+        pod_hash = self._hashes.get(version)
+        if pod_hash is None:
+            pod_hash = self._hashes[version] = template_hash(template)
         new_rs = next(
             (
                 rs
@@ -242,11 +253,12 @@ class DeploymentController(Controller):
         status["conditions"] = conditions
         if status == old_status:
             return False
-        updated = copy.deepcopy(d)
-        updated["status"] = status
+        # A shallow copy: the store copies what it keeps, and only these parts change here.
+        meta = dict(d["metadata"])
+        updated = {**d, "metadata": meta, "status": status}
         revision = new_rs["metadata"].get("annotations", {}).get(REVISION)
-        if revision and updated["metadata"].setdefault("annotations", {}).get(REVISION) != revision:
-            updated["metadata"]["annotations"][REVISION] = revision
+        if revision and (meta.get("annotations") or {}).get(REVISION) != revision:
+            meta["annotations"] = {**(meta.get("annotations") or {}), REVISION: revision}
         return self._write(DEPLOYMENTS, updated)
 
     # -- ReplicaSet -------------------------------------------------------------------------
