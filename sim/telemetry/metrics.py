@@ -57,11 +57,12 @@ class Family:
 
 class MetricStore:
     """Every series of the cluster. Counter increments of windows wholly in the past never
-    change, so they are cached for the life of the cluster."""
+    change, so their running totals are cached for the life of the cluster."""
 
     def __init__(self, world: World, traffic: dict[str, dict[str, float]] | None = None) -> None:
         self.world = world
-        self._windows: dict[tuple[str, str, int], float] = {}
+        # (container instance, counter) -> its total after each settled window, in order
+        self._prefix: dict[tuple[str, str], list[float]] = {}
         self.traffic = TrafficModel(world, traffic or {})
         self.requests = RequestCounters(self)
 
@@ -119,22 +120,26 @@ class MetricStore:
         attempt = c.attempt(t)
         if attempt is None:
             return None
-        total = 0.0
         start = int(attempt.started.timestamp()) // SCRAPE_SECONDS
         now = int(t.timestamp()) // SCRAPE_SECONDS
         settled = int(self.world.now.timestamp()) // SCRAPE_SECONDS
-        for window in range(start, now + 1):
-            key = (f"{c.key}/{attempt.restart}", what, window)
-            if key in self._windows:
-                total += self._windows[key]
-                continue
+
+        def increment(window: int) -> float:
             begin = max(attempt.started.timestamp(), window * SCRAPE_SECONDS)
             end = min(t.timestamp(), (window + 1) * SCRAPE_SECONDS)
             middle = datetime.fromtimestamp((begin + end) / 2, tz=t.tzinfo)
-            value = (rate(c, middle) or 0.0) * max(end - begin, 0.0)
-            if window < min(now, settled):
-                self._windows[key] = value
-            total += value
+            return (rate(c, middle) or 0.0) * max(end - begin, 0.0)
+
+        # Windows before both `t` and the present never change: their running total is
+        # kept (summed in window order, so every total is the same float as summing anew).
+        # As before, a window kept by an earlier, later-reaching call counts whole.
+        prefix = self._prefix.setdefault((f"{c.key}/{attempt.restart}", what), [])
+        while start + len(prefix) < min(now, settled):
+            prefix.append((prefix[-1] if prefix else 0.0) + increment(start + len(prefix)))
+        done = min(len(prefix), now - start + 1)
+        total = prefix[done - 1] if done else 0.0
+        for window in range(start + done, now + 1):
+            total += increment(window)
         return total
 
 

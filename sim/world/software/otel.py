@@ -114,8 +114,9 @@ class FlagD(Program):
         return dict(attempt.state.get("flags") or {}) if attempt is not None else {}
 
 
-def flag_value(ctx: RunContext, flag: str) -> Any:
-    """The value of a flag as the service's OpenFeature client gets it from flagd now."""
+def _flagd_flags(ctx: RunContext) -> Obj | None:
+    """The flags flagd serves to this service's OpenFeature client now, or None if it cannot
+    reach flagd."""
     host = ctx.env("FLAGD_HOST") or "flagd"
     port = int(ctx.env("FLAGD_PORT") or 8013)
     conn = ctx.connect(host, port)
@@ -124,7 +125,14 @@ def flag_value(ctx: RunContext, flag: str) -> Any:
     found = ctx.world.program_serving(conn.pod, port, ctx.at)
     if found is None or not isinstance(found[0], FlagD):
         return None
-    spec = FlagD.flags(found[1]).get(flag) or {}
+    return FlagD.flags(found[1])
+
+
+def _variant(flags: Obj | None, flag: str) -> Any:
+    """A flag's value: its default variant's."""
+    if flags is None:
+        return None
+    spec = flags.get(flag) or {}
     variant = spec.get("defaultVariant")
     return (spec.get("variants") or {}).get(variant)
 
@@ -168,7 +176,10 @@ class DemoService(Program):
     # -- what is going on --------------------------------------------------------------------
 
     def active_flags(self, ctx: RunContext) -> list[Obj]:
-        return [f for f in self.flags if _active(flag_value(ctx, f["flag"]))]
+        if not self.flags:
+            return []
+        served = _flagd_flags(ctx)  # one connection answers for every flag, as a client's does
+        return [f for f in self.flags if _active(_variant(served, f["flag"]))]
 
     def _address(self, ctx: RunContext, name: str, active: list[Obj]) -> str:
         for effect in active:
