@@ -51,8 +51,14 @@ def dataset(
 
     settings = load_settings()
     target = out or settings.state_dir / "train" / "dataset"
+    serving = budgets(settings)  # prompts as the serving agent will see them
     try:
-        manifest = build_dataset(sources, target)
+        manifest = build_dataset(
+            sources,
+            target,
+            max_iterations=serving.max_iterations,
+            context_tokens=serving.context_tokens,
+        )
     except DatasetError as exc:
         fail(str(exc), 1)
     typer.echo(json.dumps(_plain(manifest), indent=2))
@@ -193,6 +199,41 @@ def promote(name: str = typer.Argument(..., help="An evaluated adapter.")) -> No
     if not verdict.promoted:
         fail(f"not promoted: {verdict.reason}", 1)
     typer.echo(f"promoted {name}: {verdict.reason}")
+
+
+@app.command("run")
+def run(
+    config: Path = typer.Option(..., help="The training config the cycle trains with."),
+    eval_dir: list[Path] = typer.Option(
+        [], "--eval-dir", help="An `aoi eval` run to learn from as well; repeat it."
+    ),
+    min_new: int = typer.Option(20, min=1, help="Fewer new threads than this: do nothing."),
+) -> None:
+    """The periodic cycle: export, build, train, evaluate, promote or keep."""
+    from aoi.train_cycle import describe, run_cycle
+    from trainer.config import ConfigError
+    from trainer.datasets import DatasetError
+    from trainer.grpo import TrainingError
+    from trainer.models import ModelError
+    from trainer.promotion import PromotionError
+    from trainer.serving import ServingError
+
+    settings = load_settings()
+    llm = llm_config(settings) if settings.llm_base_url else None
+    client, handle = _redis(settings)
+    try:
+        result = run_cycle(
+            config_path=config, state_dir=settings.state_dir, redis=client,
+            redis_url=handle.url, eval_dirs=eval_dir, llm=llm, budgets=budgets(settings),
+            min_new=min_new, say=lambda line: typer.echo(line, err=True),
+        )  # fmt: skip
+    except (ConfigError, DatasetError, TrainingError, ModelError, PromotionError,
+            ServingError) as exc:  # fmt: skip
+        fail(str(exc), 1)
+    finally:
+        client.close()
+        _close(handle)
+    typer.echo(describe(result))
 
 
 def _close(handle: Any) -> None:

@@ -72,6 +72,25 @@ def _title(trajectory: Trajectory) -> str:
     return str(alert or "")
 
 
+def write_export(
+    found: list[Trajectory], out: Path, since: datetime | None, only: str
+) -> dict[str, Any]:
+    """`trajectories.jsonl` and its `manifest.json` (what the dataset builder checks)."""
+    out.mkdir(parents=True, exist_ok=True)
+    lines = "".join(t.to_json_line() for t in found)
+    (out / "trajectories.jsonl").write_text(lines)
+    manifest = {
+        "source": "aoi bot (Redis)",
+        "exported": datetime.now(UTC).isoformat(),
+        "since": since.isoformat() if since else None,
+        "only": only,
+        "count": len(found),
+        "sha256": hashlib.sha256(lines.encode()).hexdigest(),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
 @app.command("list")
 def list_(
     since: str | None = typer.Option(None, help="Only these: 7d, 12h, or an ISO date."),
@@ -135,18 +154,7 @@ def export(
     when = _since(since)
     found = asyncio.run(_fetch(when, chosen))
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        lines = "".join(t.to_json_line() for t in found)
-        (out / "trajectories.jsonl").write_text(lines)
-        manifest = {
-            "source": "aoi bot (Redis)",
-            "exported": datetime.now(UTC).isoformat(),
-            "since": when.isoformat() if when else None,
-            "only": chosen,
-            "count": len(found),
-            "sha256": hashlib.sha256(lines.encode()).hexdigest(),
-        }
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        write_export(found, out, when, chosen)
     except OSError as exc:
         fail(f"cannot write to {out}: {exc.strerror}", 1)
     typer.echo(f"{len(found)} trajectories -> {out / 'trajectories.jsonl'}")

@@ -68,6 +68,7 @@ def train_grpo(
     functions, weights = rewards.functions()
     settings: dict[str, Any] = {
         "report_to": [],
+        "disable_tqdm": True,  # progress goes through `progress`; stdout stays the caller's
         "save_strategy": "no",
         "logging_steps": 1,
         "remove_unused_columns": False,  # the rewards read the ground-truth columns
@@ -101,6 +102,9 @@ def train_grpo(
         peft_config=lora,
         callbacks=[Report()],
     )
+    # transformers prints every log as a dict on stdout; ours go through `progress` instead.
+    trainer.remove_callback(transformers.trainer_callback.PrinterCallback)
+    trainer.remove_callback(transformers.trainer_callback.ProgressCallback)
     started = time.monotonic()
     trainer.train()
     seconds = time.monotonic() - started
