@@ -10,18 +10,20 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.approval import ApprovalError, approve
 from agents.executor import Executor
-from agents.llm import LLMClient, LLMConfig, LLMError
-from agents.llm_agent import Budgets, LLMAgent
 from agents.models import Finding, Trajectory
 from agents.rules import RulesAgent
 from agents.target import ClusterTarget
 from sim.scenario import find_scenario, load_scenario_file
 from sim.session import RunningScenario, start_scenario
 from trainer.sim_target import target_for
+
+if TYPE_CHECKING:  # the model client (and openai, a second to import) only for --agent llm
+    from agents.llm import LLMConfig
+    from agents.llm_agent import Budgets
 
 MITIGATION_WAIT_S = 330  # AIOpsLab checks a few minutes after the fix
 APPROVER, APPROVER_GROUPS = "U0EVAL", {"S0ONCALL"}  # an on-call engineer, per the policy
@@ -70,12 +72,9 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
     }
     with start_scenario(scenario, present=datetime.now(UTC)) as running:
         target = target_for(running)
-        try:
-            # Evaluating the alert rules costs seconds; only a model reads the alert's words.
-            alert = _alert_text(running) if agent.agent == "llm" else None
-            trajectory = _investigator(agent, target).investigate(alert)
-        except LLMError as exc:
-            record["error"] = f"the model server failed: {exc}"
+        trajectory = _investigate(agent, target, running)
+        if isinstance(trajectory, str):
+            record["error"] = trajectory
             record["seconds"] = round(time.monotonic() - started, 3)
             return record
         found = trajectory.finding or Finding(detected=False)
@@ -97,11 +96,22 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
     return record
 
 
-def _investigator(agent: AgentSpec, target: ClusterTarget) -> RulesAgent | LLMAgent:
-    if agent.agent == "llm":
-        assert agent.llm is not None
-        return LLMAgent(target, LLMClient(agent.llm), budgets=agent.budgets)
-    return RulesAgent(target)
+def _investigate(
+    agent: AgentSpec, target: ClusterTarget, running: RunningScenario
+) -> Trajectory | str:
+    """The agent's trajectory, or what went wrong on the model server's side."""
+    if agent.agent != "llm":
+        return RulesAgent(target).investigate(None)
+    from agents.llm import LLMClient, LLMError
+    from agents.llm_agent import LLMAgent
+
+    assert agent.llm is not None
+    try:
+        llm = LLMAgent(target, LLMClient(agent.llm), budgets=agent.budgets)
+        # Evaluating the alert rules costs seconds; only a model reads the alert's words.
+        return llm.investigate(_alert_text(running))
+    except LLMError as exc:
+        return f"the model server failed: {exc}"
 
 
 def _submission(task: str, found: Finding) -> Any:
