@@ -73,6 +73,9 @@ def parse_trace_id(text: str) -> tuple[str, int] | None:
 class TraceBuilder:
     def __init__(self, traffic: TrafficModel) -> None:
         self.traffic = traffic
+        # Traces drawn from a snapshot wholly in the past never change (searches for several
+        # services, and with and without an error tag, walk the same sampled traces).
+        self._settled: dict[tuple[str, int], Trace | None] = {}
 
     def starts(self, since: datetime, until: datetime) -> list[int]:
         """Start times (ms since the epoch) of sampled traces in [since, until), newest first."""
@@ -87,7 +90,18 @@ class TraceBuilder:
         middle = datetime.fromtimestamp(window * SCRAPE_SECONDS + SCRAPE_SECONDS / 2, tz=UTC)
         if at > self.traffic.world.now:
             return None
-        snap = self.traffic.snapshot(namespace, min(middle, self.traffic.world.now))
+        settled = middle < self.traffic.world.now
+        if settled and (namespace, start_ms) in self._settled:
+            return self._settled[(namespace, start_ms)]
+        trace = self._build(namespace, start_ms, min(middle, self.traffic.world.now))
+        if settled:
+            if len(self._settled) > 20000:
+                self._settled.clear()
+            self._settled[(namespace, start_ms)] = trace
+        return trace
+
+    def _build(self, namespace: str, start_ms: int, at: datetime) -> Trace | None:
+        snap = self.traffic.snapshot(namespace, at)
         tid = trace_id(namespace, start_ms)
         rng = random.Random(tid)
         entries = [s for s in self.traffic.entries.get(namespace, {}) if snap.receivers(s)]
