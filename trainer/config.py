@@ -59,6 +59,9 @@ class TrainConfig(_Strict):
     rewards: dict[str, Any] = Field(default_factory=dict)  # trainer.rewards.RewardConfig
     # Decision points above this many prompt tokens are left out: TRL does not cut prompts.
     max_prompt_tokens: int = Field(1536, ge=64)
+    # Sample completions held to the decision schema, as vLLM serves them (trainer/rollout.py):
+    # what a small model needs to produce anything a reward can rank.
+    guided_decoding: bool = False
 
 
 def load_config(path: Path) -> TrainConfig:

@@ -93,6 +93,13 @@ def train_grpo(
             if logs and "reward" in logs:
                 say(f"step {state.global_step}/{state.max_steps}: mean reward {logs['reward']:.3f}")
 
+    rollout = None
+    if config.guided_decoding:
+        from trainer.rollout import GuidedRollout
+
+        rollout = GuidedRollout(
+            tokenizer, model.config.vocab_size, args.max_completion_length or 256, args.temperature
+        )
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=cast(Any, functions),
@@ -101,6 +108,7 @@ def train_grpo(
         processing_class=tokenizer,
         peft_config=lora,
         callbacks=[Report()],
+        rollout_func=rollout,
     )
     # transformers prints every log as a dict on stdout; ours go through `progress` instead.
     trainer.remove_callback(transformers.trainer_callback.PrinterCallback)

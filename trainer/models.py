@@ -115,7 +115,7 @@ def _convert_gguf(spec: ModelSpec, out: Path) -> None:
 def make_tiny(out: Path) -> None:
     """A random Llama with a BPE tokenizer trained on the Observer's own vocabulary: real
     architecture, real tokenizer, real chat template, nothing worth knowing in its weights."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     from agents.observer import OBSERVER_PROMPT
@@ -131,6 +131,7 @@ def make_tiny(out: Path) -> None:
     ] * 20
     tokenizer = Tokenizer(models.BPE(unk_token=None))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()  # text comes back as it went in
     trainer = trainers.BpeTrainer(
         vocab_size=512,
         special_tokens=specials,

@@ -81,3 +81,30 @@ def test_the_shipped_configs_load() -> None:
     assert paper.grpo["num_generations"] == 4 and paper.grpo["num_train_epochs"] == 3
     cpu = load_config(CONFIGS / "smollm2-cpu.yaml")
     assert cpu.lora.r <= 16  # what the local vLLM serves (--max-lora-rank 16)
+
+
+def test_guided_samples_are_decisions_as_vllm_would_serve_them(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from agents.decisions import ObserverDecision
+    from trainer.rollout import GuidedRollout
+
+    config = load_config(CONFIGS / "tiny-test.yaml")
+    model, tokenizer = load(config.model.spec(), tmp_path / "models")
+    rollout = GuidedRollout(tokenizer, model.config.vocab_size, 1500, temperature=1.0)
+    trainer = SimpleNamespace(
+        processing_class=tokenizer,
+        model=model,
+        accelerator=SimpleNamespace(unwrap_model=lambda m: m),
+    )
+    prompts = [row["prompt"] for row in _rows()]
+    out = rollout(prompts, trainer)
+    assert len(out["completion_ids"]) == len(prompts) == len(out["prompt_ids"])
+    for ids in out["completion_ids"]:
+        text = tokenizer.decode(ids, skip_special_tokens=True)
+        if ids[-1] in (tokenizer.eos_token_id, tokenizer.pad_token_id):
+            # A random model, and still the schema (xgrammar's JSON strings, like vLLM's, let
+            # control characters through, which only a strict parser minds).
+            ObserverDecision.model_validate(json.loads(text, strict=False))
+        else:
+            assert text.startswith('{"')  # cut by the length limit, on its way
