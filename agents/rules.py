@@ -46,6 +46,7 @@ SURFACE_KINDS = {
     "ConfigMap": "configmaps",
     "HorizontalPodAutoscaler": "hpa",
 }
+CHAOS = {"PodChaos": "podchaos", "NetworkChaos": "networkchaos", "DNSChaos": "dnschaos"}
 # Requests per service now against ten minutes ago: a surge explains throttling at a sane limit.
 REQUEST_CHANGE = (
     'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m])) / '
@@ -118,18 +119,21 @@ class RulesAgent:
         return done
 
     def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
-        # One kubectl for all kinds (a process start costs more than a list); if one kind is
-        # unknown to this cluster the whole command fails, so then each kind on its own.
-        together = self._get(calls, "get", ",".join(SURFACE), "-o", "json")
-        if not (together.ok and obs.add_mixed_list(together.raw, SURFACE_KINDS)):
-            for kind in SURFACE:
-                obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
-        chaos = self._get(calls, "get", ",".join(CHAOS_KINDS), "-o", "json")
-        try:
-            for item in json.loads(chaos.raw).get("items") or []:
-                obs.objects.setdefault(str(item.get("kind", "")).lower(), []).append(item)
-        except ValueError:
-            pass  # no Chaos Mesh in this cluster
+        # One kubectl for all kinds, Chaos Mesh's too (a process start costs more than a
+        # list). If one kind is unknown to this cluster the whole command fails: then the
+        # core kinds together (or each on its own), and Chaos Mesh's apart.
+        everything = self._get(calls, "get", ",".join(SURFACE + CHAOS_KINDS), "-o", "json")
+        if not (everything.ok and obs.add_mixed_list(everything.raw, SURFACE_KINDS | CHAOS)):
+            together = self._get(calls, "get", ",".join(SURFACE), "-o", "json")
+            if not (together.ok and obs.add_mixed_list(together.raw, SURFACE_KINDS)):
+                for kind in SURFACE:
+                    obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
+            chaos = self._get(calls, "get", ",".join(CHAOS_KINDS), "-o", "json")
+            try:
+                for item in json.loads(chaos.raw).get("items") or []:
+                    obs.objects.setdefault(str(item.get("kind", "")).lower(), []).append(item)
+            except ValueError:
+                pass  # no Chaos Mesh in this cluster
         if self.metrics is not None:
             for name in (
                 "error_rate",

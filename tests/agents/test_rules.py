@@ -49,3 +49,23 @@ def test_a_healthy_cluster_is_healthy_and_every_call_was_a_read(social_network: 
     assert not [c for c in calls if c.tool == "kubectl" and c.request[1] not in ("get", "logs")]
     again = type(trajectory).from_json_line(trajectory.to_json_line())
     assert again.finding == trajectory.finding
+
+
+def test_the_surface_scan_reads_every_kind_in_one_kubectl_or_falls_back(
+    scenario_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agents import rules
+    from agents.analyzers import Observations
+
+    running, _ = scenario_cluster("dns_failure_hotel_geo_db")
+    agent = RulesAgent(target_for(running))
+    one, calls = Observations(agent.namespace), list[Any]()
+    agent._surface(one, calls)
+    kubectl = [c for c in calls if c.tool == "kubectl"]
+    assert len(kubectl) == 1 and kubectl[0].ok and one.items("dnschaos")
+    # A cluster that lacks one of the kinds fails the whole command: the old two reads.
+    monkeypatch.setattr(rules, "CHAOS_KINDS", (*rules.CHAOS_KINDS, "nosuchchaos"))
+    apart, calls = Observations(agent.namespace), list[Any]()
+    agent._surface(apart, calls)
+    assert [c.ok for c in calls if c.tool == "kubectl"] == [False, True, False]
+    assert apart.items("pods") == one.items("pods") and apart.items("dnschaos") == []
