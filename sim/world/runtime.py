@@ -49,6 +49,10 @@ SECRETS = resource_for_kind("Secret")
 MAX_PASSES = 40
 
 
+def _when(entry: tuple[datetime, Observation]) -> datetime:
+    return entry[0]
+
+
 def _ceil_second(t: datetime) -> datetime:
     whole = t.replace(microsecond=0)
     return whole if whole == t else whole + timedelta(seconds=1)
@@ -243,7 +247,7 @@ class World:
         """What the program observed as of `ctx.at` (its recorded history, not live state)."""
         key = (ctx.pod["metadata"]["uid"], ctx.container["name"], ctx.restart)
         history = self.observations.get(key, [])
-        index = bisect.bisect_right([t for t, _ in history], ctx.at) - 1
+        index = bisect.bisect_right(history, ctx.at, key=_when) - 1
         return history[index][1] if index >= 0 else {}
 
     def serving_ports(self, pod: Obj, at: datetime) -> set[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sim.world.lifecycle import Fate
@@ -27,6 +28,7 @@ class ImageEntry:
     pull_seconds: float = 2.0
 
 
+@lru_cache(maxsize=1024)  # every look at a container asks for its program, by image
 def normalize(ref: str) -> str:
     """`docker.io/library/mongo:4.4.6` -> `mongo:4.4.6`; a missing tag means `latest`."""
     name = ref.strip()
