@@ -240,9 +240,7 @@ class ResourceApi:
         `check_only`, raise what the server refuses before a stream opens, and run nothing."""
         with self.lock:
             self._react()
-            result = self.runtime.exec(
-                namespace, pod, container, [*command], check_only=check_only
-            )
+            result = self.runtime.exec(namespace, pod, container, [*command], check_only=check_only)
             self._react()  # what it changed (a database's users) shows from now on
             return result
 
