@@ -80,6 +80,7 @@ def grpo(
     from trainer.grpo import TrainingError, train_grpo
     from trainer.models import ModelError
     from trainer.registry import AdapterRecord
+    from trainer.serving import ServingError
 
     settings = load_settings()
     try:
@@ -97,8 +98,9 @@ def grpo(
         result = train_grpo(
             chosen, splits["train"], target, cache=settings.state_dir / "models",
             progress=lambda line: typer.echo(line, err=True), overrides=overrides,
+            server_url=settings.llm_base_url,
         )  # fmt: skip
-    except (TrainingError, ModelError) as exc:
+    except (TrainingError, ModelError, ServingError) as exc:
         fail(str(exc), 1)
     manifest = folder / "manifest.json"
     registry.save(

@@ -59,9 +59,13 @@ class TrainConfig(_Strict):
     rewards: dict[str, Any] = Field(default_factory=dict)  # trainer.rewards.RewardConfig
     # Decision points above this many prompt tokens are left out: TRL does not cut prompts.
     max_prompt_tokens: int = Field(1536, ge=64)
-    # Sample completions held to the decision schema, as vLLM serves them (trainer/rollout.py):
-    # what a small model needs to produce anything a reward can rank.
-    guided_decoding: bool = False
+    # How completions are sampled (trainer/rollout.py): `trl` (TRL's own generation, or vLLM
+    # colocated when grpo.use_vllm), `guided` (transformers held to the decision schema by
+    # xgrammar), `vllm` (a running vLLM of the same base model, `rollout_url` or
+    # AOI_LLM_BASE_URL, with the adapter reloaded each step and its guided decoding). A small
+    # model needs a grammar to answer anything a reward can rank.
+    rollout: str = Field("trl", pattern="^(trl|guided|vllm)$")
+    rollout_url: str = ""
 
 
 def load_config(path: Path) -> TrainConfig:

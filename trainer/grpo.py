@@ -50,6 +50,7 @@ def train_grpo(
     cache: Path,
     progress: Progress | None = None,
     overrides: dict[str, Any] | None = None,
+    server_url: str | None = None,
 ) -> TrainResult:
     """Train an adapter on `train` (decision-point rows) and write it under `out`."""
     import transformers
@@ -93,13 +94,19 @@ def train_grpo(
             if logs and "reward" in logs:
                 say(f"step {state.global_step}/{state.max_steps}: mean reward {logs['reward']:.3f}")
 
-    rollout = None
-    if config.guided_decoding:
+    rollout: Any = None
+    length = args.max_completion_length or 256
+    if config.rollout == "guided":
         from trainer.rollout import GuidedRollout
 
-        rollout = GuidedRollout(
-            tokenizer, model.config.vocab_size, args.max_completion_length or 256, args.temperature
-        )
+        rollout = GuidedRollout(tokenizer, model.config.vocab_size, length, args.temperature)
+    elif config.rollout == "vllm":
+        from trainer.rollout import ServedRollout
+
+        url = config.rollout_url or server_url
+        if not url:
+            raise TrainingError("rollout: vllm needs rollout_url or AOI_LLM_BASE_URL")
+        rollout = ServedRollout(url, out, length, args.temperature)
     trainer = GRPOTrainer(
         model=model,
         reward_funcs=cast(Any, functions),
@@ -114,7 +121,11 @@ def train_grpo(
     trainer.remove_callback(transformers.trainer_callback.PrinterCallback)
     trainer.remove_callback(transformers.trainer_callback.ProgressCallback)
     started = time.monotonic()
-    trainer.train()
+    try:
+        trainer.train()
+    finally:
+        if hasattr(rollout, "close"):
+            rollout.close()
     seconds = time.monotonic() - started
     adapter = out / "adapter"
     cast(Any, trainer.model).save_pretrained(adapter)  # the PEFT model: the adapter only

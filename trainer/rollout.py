@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from agents.decisions import ObserverDecision
+from trainer.serving import ServingError
 
 
 class GuidedRollout:
@@ -61,3 +62,90 @@ class GuidedRollout:
             end = next((i for i, token in enumerate(row) if token in stops), len(row))
             completion_ids.append(row[: end + 1] if end < len(row) else row)
         return {"prompt_ids": prompt_ids, "completion_ids": completion_ids, "logprobs": None}
+
+
+class ServedRollout:
+    """Sampling from a running vLLM that serves the same base model (`aoi llm serve`), with
+    the adapter as trained so far loaded before each step's generation: a LoRA adapter is a
+    few megabytes, saved and loaded in milliseconds (`/v1/load_lora_adapter`), so the samples
+    come from the current policy, through vLLM's own guided decoding, at vLLM's speed. It is
+    TRL's vLLM "server" mode, with weights synced the way production serves them."""
+
+    def __init__(
+        self,
+        base_url: str,
+        workdir: Any,
+        max_new_tokens: int,
+        temperature: float,
+        name: str = "aoi-training-policy",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.workdir = workdir
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.name = name
+        self._loaded_step: int | None = None
+        self.format = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "ObserverDecision",
+                "schema": ObserverDecision.model_json_schema(),
+            },
+        }
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from trainer.serving import load_adapter
+
+        step = int(trainer.state.global_step)
+        if step != self._loaded_step:
+            path = self.workdir / "policy"
+            trainer.accelerator.unwrap_model(trainer.model).save_pretrained(path)
+            load_adapter(self.base_url, self.name, path)
+            self._loaded_step = step
+        if not all(isinstance(prompt, list) for prompt in prompts):
+            raise ValueError("rollout: vllm samples conversations (the datasets' prompts)")
+        eos = trainer.processing_class.eos_token_id
+        with ThreadPoolExecutor(max_workers=len(prompts)) as pool:
+            answers = list(pool.map(self._sample, prompts))
+        prompt_ids, completion_ids = [], []
+        for prompt, (completion, finished) in answers:
+            prompt_ids.append(prompt)
+            # A sequence that stopped on its own ends in EOS for TRL, as its own generation's do.
+            completion_ids.append([*completion, eos] if finished and completion[-1:] != [eos]
+                                  else completion)  # fmt: skip
+        return {"prompt_ids": prompt_ids, "completion_ids": completion_ids, "logprobs": None}
+
+    def close(self) -> None:
+        """Take the training policy off the server: production must not keep serving it."""
+        from trainer.serving import unload_adapter
+
+        if self._loaded_step is not None:
+            unload_adapter(self.base_url, self.name)
+            self._loaded_step = None
+
+    def _sample(self, messages: Any) -> tuple[list[int], tuple[list[int], bool]]:
+        import urllib.request
+
+        body = {
+            "model": self.name,
+            "messages": messages,
+            "max_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+            "response_format": self.format,
+            "return_token_ids": True,
+        }
+        request = urllib.request.Request(
+            f"{self.base_url}/chat/completions",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                answer = json.loads(response.read())
+        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+            raise ServingError(f"{self.base_url} did not sample: {exc}") from exc
+        choice = answer["choices"][0]
+        tokens = list(choice.get("token_ids") or [])
+        return list(answer["prompt_token_ids"]), (tokens, choice.get("finish_reason") == "stop")

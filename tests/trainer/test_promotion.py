@@ -109,3 +109,48 @@ def test_promotion_needs_evaluations(tmp_path: Path, store: Any) -> None:
     registry.save(AdapterRecord(name="observer-new", base="smollm2", adapter=str(tmp_path)))
     with pytest.raises(PromotionError, match="no held-out evaluation"):
         promote(registry, "observer-new", store, "http://127.0.0.1:9/v1")
+
+
+def test_training_samples_come_from_the_served_policy(vllm_url: str, tmp_path: Path) -> None:
+    """`rollout: vllm`: the adapter as trained so far is saved and loaded into the server once a
+    step, its samples are decisions (vLLM's guided decoding), and the token ids TRL scores are
+    the ones the trainer's tokenizer makes of the same conversation."""
+    from types import SimpleNamespace
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from agents.decisions import ObserverDecision
+    from trainer.rollout import ServedRollout
+
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_DIR)
+    base = AutoModelForCausalLM.from_pretrained(MODEL_DIR, dtype=torch.float32)
+    policy = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj"]))
+    trainer = SimpleNamespace(
+        processing_class=tokenizer,
+        model=policy,
+        state=SimpleNamespace(global_step=0),
+        accelerator=SimpleNamespace(unwrap_model=lambda m: m),
+    )
+    conversation = [
+        {"role": "system", "content": "You are the Observer. Answer with one decision as JSON."},
+        {"role": "user", "content": "Alert: user-service returns 503. pods: user-service 0/1."},
+    ]
+    rollout = ServedRollout(vllm_url, tmp_path, 160, temperature=1.0, name="aoi-policy-probe")
+    out = rollout([conversation, conversation], trainer)
+    assert "aoi-policy-probe" in served_models(vllm_url)
+    expected = tokenizer.apply_chat_template(conversation, add_generation_prompt=True)
+    if not isinstance(expected, list):  # transformers 5 answers a BatchEncoding
+        expected = expected["input_ids"]
+    assert out["prompt_ids"] == [expected, expected]
+    for ids in out["completion_ids"]:
+        text = tokenizer.decode(ids, skip_special_tokens=True)
+        if ids[-1] == tokenizer.eos_token_id:  # finished, not cut by the length limit
+            ObserverDecision.model_validate(json.loads(text, strict=False))
+        else:
+            assert text.startswith('{"')
+    with pytest.raises(ValueError, match="conversations"):
+        rollout(["a bare string"], trainer)
+    rollout.close()
+    assert "aoi-policy-probe" not in served_models(vllm_url)
