@@ -120,12 +120,11 @@ def grpo(
             },
         )
     )
-    first = result.mean_rewards[0] if result.mean_rewards else float("nan")
-    last = result.mean_rewards[-1] if result.mean_rewards else float("nan")
+    first, last = result.thirds
     typer.echo(
-        f"{name}: {result.steps} steps in {result.seconds:.0f} s, mean reward {first:.3f} -> "
-        f"{last:.3f} ({'rose' if result.rose else 'did not rise'}); adapter {result.adapter}; "
-        f"curves {result.plot}"
+        f"{name}: {result.steps} steps in {result.seconds:.0f} s, mean reward {first:.3f} over "
+        f"the first third, {last:.3f} over the last ({'rose' if result.rose else 'did not rise'}"
+        f"); adapter {result.adapter}; curves {result.plot}"
     )
 
 

@@ -35,11 +35,20 @@ class TrainResult:
     log: Path
 
     @property
-    def rose(self) -> bool:
-        """Whether the mean reward of the last third beat the first third's."""
+    def thirds(self) -> tuple[float, float]:
+        """The mean reward over the first and the last third of the steps: one step's mean
+        depends on its prompts more than on the policy, so single steps say little."""
         third = max(1, len(self.mean_rewards) // 3)
         first, last = self.mean_rewards[:third], self.mean_rewards[-third:]
-        return bool(first and last) and sum(last) / len(last) > sum(first) / len(first)
+        if not first:
+            return float("nan"), float("nan")
+        return sum(first) / len(first), sum(last) / len(last)
+
+    @property
+    def rose(self) -> bool:
+        """Whether the mean reward of the last third beat the first third's."""
+        first, last = self.thirds
+        return last > first  # False for no steps (NaN)
 
 
 def train_grpo(
