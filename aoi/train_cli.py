@@ -79,7 +79,6 @@ def grpo(
     from trainer.datasets import DatasetError, load_dataset_dir
     from trainer.grpo import TrainingError, train_grpo
     from trainer.models import ModelError
-    from trainer.registry import AdapterRecord
     from trainer.serving import ServingError
 
     settings = load_settings()
@@ -103,23 +102,8 @@ def grpo(
     except (TrainingError, ModelError, ServingError) as exc:
         fail(str(exc), 1)
     manifest = folder / "manifest.json"
-    registry.save(
-        AdapterRecord(
-            name=name,
-            base=chosen.model.spec().label(),
-            adapter=str(result.adapter),
-            config=chosen.model_dump(),
-            data=json.loads(manifest.read_text()) if manifest.is_file() else {},
-            training={
-                "steps": result.steps,
-                "seconds": round(result.seconds, 1),
-                "mean_rewards": result.mean_rewards,
-                "rose": result.rose,
-                "plot": str(result.plot),
-                "log": str(result.log),
-            },
-        )
-    )
+    provenance = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    registry.save(result.record(name, chosen, provenance))
     first, last = result.thirds
     typer.echo(
         f"{name}: {result.steps} steps in {result.seconds:.0f} s, mean reward {first:.3f} over "

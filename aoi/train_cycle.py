@@ -44,7 +44,7 @@ def run_cycle(
     from trainer.datasets import build_dataset, load_dataset_dir
     from trainer.grpo import train_grpo
     from trainer.promotion import evaluate, promote
-    from trainer.registry import BASE, AdapterRecord, Registry, current
+    from trainer.registry import BASE, Registry, current
 
     started = datetime.now(UTC)
     since_raw = redis.get(LAST_CYCLE)
@@ -71,23 +71,11 @@ def run_cycle(
     splits = load_dataset_dir(folder / "dataset")
     registry = Registry(state_dir / "adapters")
     name = f"{config.name}-{started:%Y%m%d-%H%M%S}"
-    result = train_grpo(config, splits["train"], registry.folder(name), cache=state_dir / "models",
-                        progress=say)  # fmt: skip
-    registry.save(
-        AdapterRecord(
-            name=name,
-            base=config.model.spec().label(),
-            adapter=str(result.adapter),
-            config=config.model_dump(),
-            data=manifest.model_dump(mode="json"),
-            training={
-                "steps": result.steps,
-                "seconds": round(result.seconds, 1),
-                "mean_rewards": result.mean_rewards,
-                "rose": result.rose,
-            },
-        )
-    )
+    result = train_grpo(
+        config, splits["train"], registry.folder(name), cache=state_dir / "models",
+        progress=say, server_url=llm.base_url if llm else None,  # for `rollout: vllm`
+    )  # fmt: skip
+    registry.save(result.record(name, config, manifest.model_dump(mode="json")))
     redis.set(LAST_CYCLE, started.isoformat())
     if llm is None:
         return CycleResult("trained", "no model server (AOI_LLM_BASE_URL): not evaluated", name)

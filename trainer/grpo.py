@@ -18,6 +18,8 @@ from trainer.models import load
 if TYPE_CHECKING:
     from datasets import Dataset
 
+    from trainer.registry import AdapterRecord
+
 Progress = Callable[[str], None]
 
 
@@ -49,6 +51,26 @@ class TrainResult:
         """Whether the mean reward of the last third beat the first third's."""
         first, last = self.thirds
         return last > first  # False for no steps (NaN)
+
+    def record(self, name: str, config: TrainConfig, data: dict[str, Any]) -> AdapterRecord:
+        """What the registry keeps of this run: the adapter, its config, data and curves."""
+        from trainer.registry import AdapterRecord
+
+        return AdapterRecord(
+            name=name,
+            base=config.model.spec().label(),
+            adapter=str(self.adapter),
+            config=config.model_dump(),
+            data=data,
+            training={
+                "steps": self.steps,
+                "seconds": round(self.seconds, 1),
+                "mean_rewards": self.mean_rewards,
+                "rose": self.rose,
+                "plot": str(self.plot),
+                "log": str(self.log),
+            },
+        )
 
 
 def train_grpo(

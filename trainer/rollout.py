@@ -8,6 +8,7 @@ it decides, which is what training should shape. A custom rollout for TRL's GRPO
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from agents.decisions import ObserverDecision
@@ -74,7 +75,7 @@ class ServedRollout:
     def __init__(
         self,
         base_url: str,
-        workdir: Any,
+        workdir: Path,
         max_new_tokens: int,
         temperature: float,
         name: str = "aoi-training-policy",
