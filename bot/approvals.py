@@ -43,6 +43,7 @@ async def on_approve(bot: Bot, body: dict[str, Any], action: dict[str, Any]) -> 
     user, channel, thread = _who_where(body)
     try:
         token, incident, card = await _open_fix(bot, action.get("value", ""), "approve")
+        card = _with_clicked_card(card, body)
         record = await _authorize(bot, user, incident, card)
         await _lock(bot, token, user)
         await _claim(bot, incident, card.index, user)
@@ -70,7 +71,6 @@ async def on_approve(bot: Bot, body: dict[str, Any], action: dict[str, Any]) -> 
         execution = await asyncio.to_thread(executor.verify, execution, 120)
     state = "applied" if execution.applied else "failed"
     await _finish(bot, incident, card.index, state, user, execution)
-    await _show(bot, incident, card, state, user, execution, reason=execution.output)
     await bot.audit.record(
         AuditEvent(
             actor="executor",
@@ -114,6 +114,8 @@ async def on_approve(bot: Bot, body: dict[str, Any], action: dict[str, Any]) -> 
             trajectory.outcome = "failed"
 
     await bot.trajectories.update(incident.trajectory_id, keep)
+    # Last: whoever reads "applied" on the card finds it in the audit log and the trajectory.
+    await _show(bot, incident, card, state, user, execution, reason=execution.output)
 
 
 async def on_reject(bot: Bot, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -146,7 +148,6 @@ async def on_reject_reason(bot: Bot, body: dict[str, Any], view: dict[str, Any])
         await _refuse(bot, user, incident.channel, incident.thread_ts, str(refusal), value)
         return
     await _finish(bot, incident, card.index, "rejected", user, None, reason)
-    await _show(bot, incident, card, "rejected", user, reason=reason)
     await bot.audit.record(
         AuditEvent(
             actor=user,
@@ -177,6 +178,7 @@ async def on_reject_reason(bot: Bot, body: dict[str, Any], view: dict[str, Any])
             trajectory.outcome = "rejected"
 
     await bot.trajectories.update(incident.trajectory_id, keep)
+    await _show(bot, incident, card, "rejected", user, reason=reason)
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -264,6 +266,16 @@ def _who_where(body: dict[str, Any]) -> tuple[str, str | None, str | None]:
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     return body["user"]["id"], channel, message.get("thread_ts") or container.get("message_ts")
+
+
+def _with_clicked_card(card: FixCard, body: dict[str, Any]) -> FixCard:
+    """A click can beat the recording of its card's ts; the click itself says which it is."""
+    if card.card_ts is not None:
+        return card
+    clicked = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
+        "ts"
+    )
+    return card.model_copy(update={"card_ts": clicked}) if clicked else card
 
 
 async def _show(

@@ -153,7 +153,8 @@ async def _post_fixes(bot: Bot, incident: Incident, trajectory: Trajectory) -> I
     """A card per proposed fix, with the server's dry run, unless it is already posted."""
     if trajectory.finding is None:
         return incident
-    done = {card.index for card in incident.fixes if card.card_ts}
+    # A card whose post was lost with its worker is posted again, unless someone acted on it.
+    done = {card.index for card in incident.fixes if card.card_ts or card.state != "proposed"}
     executor = Executor(target_for(bot, incident), bot.config.policy)
     for index, action in enumerate(trajectory.finding.proposed_actions):
         if index in done:
@@ -171,13 +172,15 @@ async def _post_fixes(bot: Bot, incident: Incident, trajectory: Trajectory) -> I
             approve_value=sign(ActionToken(incident.id, index, "approve", digest, expires), secret),
             reject_value=sign(ActionToken(incident.id, index, "reject", digest, expires), secret),
         )
+        # Recorded before it is posted: an engineer may click the moment the card appears.
+        fix = FixCard(index=index, action=action, dry_run=dry.output)
+        incident = await bot.incidents.update(incident.id, _adding(fix))
         reply = await bot.slack.chat_postMessage(
             channel=incident.channel, thread_ts=incident.thread_ts, **card
         )
         ts = str(reply["ts"])
         await bot.incidents.index(incident.id, incident.channel, ts)
-        fix = FixCard(index=index, action=action, dry_run=dry.output, card_ts=ts)
-        incident = await bot.incidents.update(incident.id, _adding(fix))
+        incident = await bot.incidents.update(incident.id, _posted(index, ts))
     return incident
 
 
@@ -187,6 +190,17 @@ def _adding(card: FixCard) -> Callable[[Incident], None]:
         incident.fixes.sort(key=lambda c: c.index)
 
     return add
+
+
+def _posted(index: int, ts: str) -> Callable[[Incident], None]:
+    """Only the card's ts: a click may already have changed its state."""
+
+    def mark(incident: Incident) -> None:
+        for card in incident.fixes:
+            if card.index == index:
+                card.card_ts = ts
+
+    return mark
 
 
 def _diagnosed(incident: Incident) -> None:

@@ -110,7 +110,7 @@ class BotRuntime:
         if hasattr(self, "bot"):
             await self.bot.drain()
         for worker in self._workers:
-            await worker.close()
+            await _close(worker)
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -181,3 +181,15 @@ class BotRuntime:
         return web.Response(
             body=self.bot.metrics.exposition(), content_type="text/plain", charset="utf-8"
         )
+
+
+async def _close(worker: Worker) -> None:
+    """arq cancels the jobs still running and then awaits them, so their CancelledError comes
+    out of close(); that is the job cut short, not this task being cancelled."""
+    try:
+        await worker.close()
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        log.warning("stopped a worker with a job still running; it runs again elsewhere")

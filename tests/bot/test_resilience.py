@@ -110,6 +110,23 @@ async def test_a_worker_killed_mid_investigation_is_retried_once(
     assert stored is not None and stored.finding is not None and stored.iterations
 
 
+async def test_a_worker_stopped_mid_investigation_stops_cleanly_and_its_job_runs_again(
+    harness: Any,
+) -> None:
+    h = await harness("k8s_target_port-misconfig-1", role="web")
+    leaving = await h.start_bot(role="worker")
+    ts = await h.post_alert()
+    await h.until(lambda: "surface scan" in h.slack.transcript(CHANNEL, ts), timeout=120)
+    # A rolling restart: stop() cancels the running job and must not raise for it.
+    await leaving.stop()
+    h.runtimes.remove(leaving)
+    assert not h.cards(ts)
+    await h.start_bot(role="worker")
+    await h.until(lambda: h.cards(ts), timeout=120)
+    assert len(h.cards(ts)) == 1
+    assert "picked up again after a lost worker (try 2)" in h.slack.transcript(CHANNEL, ts)
+
+
 async def test_slack_429s_are_retried_after_retry_after(harness: Any) -> None:
     h = await harness("k8s_target_port-misconfig-1")
     h.slack.rate_limit("chat.postMessage", times=2, retry_after=1)
