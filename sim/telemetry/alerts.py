@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.telemetry.metrics import MetricStore
-from sim.telemetry.promql import Evaluator
+from sim.telemetry.promql import Evaluator, PromQLError, Scalar, Vector, parse
 
 EVALUATION_INTERVAL = timedelta(seconds=15)
 LOOKBACK = timedelta(minutes=15)  # how far back an alert's activeAt is searched
@@ -108,16 +108,11 @@ def evaluate(store: MetricStore, now: datetime, rules: RuleFile | None = None) -
     """Every pending or firing alert at `now`, most severe and oldest first."""
     rules = rules or default_rules()
     evaluator = Evaluator(store)
-    start = now - LOOKBACK
     alerts: list[Alert] = []
     for group in rules.groups:
         for rule in group.rules:
-            matrix = evaluator.range(rule.expr, start, now, EVALUATION_INTERVAL)
-            for labels, points in matrix.series:
-                active_at = _held_since(points, now)
-                if active_at is None:
-                    continue
-                value = points[-1][1]
+            expr = parse(rule.expr)
+            for labels, value, active_at in _holding(evaluator, expr, now):
                 series = {k: v for k, v in labels.items() if k != "__name__"}
                 full = {**series, **rule.labels, "alertname": rule.alert}
                 annotations = {k: expand(v, full, value) for k, v in rule.annotations.items()}
@@ -126,16 +121,35 @@ def evaluate(store: MetricStore, now: datetime, rules: RuleFile | None = None) -
     return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), a.active_at))
 
 
-def _held_since(points: list[tuple[datetime, float]], now: datetime) -> datetime | None:
-    """When the expression started to hold without a gap up to `now` (None: not now)."""
-    if not points or points[-1][0] != now:
-        return None
-    since = points[-1][0]
-    for t, _ in reversed(points[:-1]):
-        if since - t > EVALUATION_INTERVAL:
+def _holding(
+    evaluator: Evaluator, expr: Any, now: datetime
+) -> list[tuple[dict[str, str], float, datetime]]:
+    """The series for which `expr` holds at `now`, with their value and since when it has held
+    without a gap (searched back at most LOOKBACK). Only those are looked at in the past: most
+    rules hold for nothing, and one evaluation at `now` tells so."""
+    current = _samples(evaluator, expr, now)
+    since = {key: now for key in current}
+    t = now - EVALUATION_INTERVAL
+    while since and t >= now - LOOKBACK:
+        held = _samples(evaluator, expr, t)
+        still = [key for key in since if since[key] == t + EVALUATION_INTERVAL and key in held]
+        if not still:
             break
-        since = t
-    return since
+        for key in still:
+            since[key] = t
+        t -= EVALUATION_INTERVAL
+    return [(labels, value, since[key]) for key, (labels, value) in current.items()]
+
+
+def _samples(
+    evaluator: Evaluator, expr: Any, t: datetime
+) -> dict[tuple[tuple[str, str], ...], tuple[dict[str, str], float]]:
+    value = evaluator.eval(expr, t)
+    if isinstance(value, Scalar):
+        return {(): ({}, value.value)}
+    if not isinstance(value, Vector):
+        raise PromQLError("an alerting rule must be an instant vector or a scalar")
+    return {tuple(sorted(labels.items())): (labels, v) for labels, v in value.samples}
 
 
 def api_alert(alert: Alert) -> dict[str, Any]:

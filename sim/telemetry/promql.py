@@ -82,9 +82,20 @@ def _matches(labels: Labels, matchers: Any) -> bool:
 
 
 class Evaluator:
+    """Evaluates PromQL against the store for one request (an instant or range query, or one
+    round of alert rules): the cluster does not move meanwhile, so each series is sampled
+    once per scrape time however many overlapping windows and steps read it."""
+
     def __init__(self, store: MetricStore) -> None:
         self.store = store
         self._series: dict[str | None, list[Series]] = {}
+        self._samples: dict[tuple[int, datetime], float | None] = {}
+
+    def _sample(self, series: Series, t: datetime) -> float | None:
+        memo = (id(series), t)
+        if memo not in self._samples:
+            self._samples[memo] = series.sample(t)
+        return self._samples[memo]
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -155,7 +166,7 @@ class Evaluator:
         times = scrape_times(at - timedelta(seconds=SCRAPE_SECONDS), at)
         out = []
         for series in self.select(expr):
-            value = series.sample(times[-1]) if times else None
+            value = self._sample(series, times[-1]) if times else None
             if value is not None:
                 out.append((series.all_labels(), value))
         return Vector(out)
@@ -165,7 +176,7 @@ class Evaluator:
         times = scrape_times(at - expr.range, at)
         out = []
         for series in self.select(expr.vector_selector):
-            points = [(ts, v) for ts in times if (v := series.sample(ts)) is not None]
+            points = [(ts, v) for ts in times if (v := self._sample(series, ts)) is not None]
             if points:
                 out.append((series.all_labels(), points))
         return Matrix(out)
