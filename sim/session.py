@@ -3,6 +3,9 @@ at the scenario's fault time, run on to the present, and (optionally) serve it."
 
 from __future__ import annotations
 
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,12 +71,50 @@ def start_scenario(
     agents working live); otherwise it stands still until someone advances it (tests, eval).
     """
     present = (present or datetime.now(UTC)).replace(microsecond=0)
+    seed = scenario.seed if seed is None else seed
+    cluster = _built(scenario, present, seed)
+    if follow_wall:
+        cluster.clock.follow_wall()
+    namespace = load_app(scenario.app).namespace
+    if serve:
+        cluster.serve(port=port, kubeconfig=kubeconfig, namespace=namespace)
+    fault_time = present - timedelta(minutes=scenario.history.fault_minutes_ago)
+    return RunningScenario(scenario, cluster, namespace, fault_time)
+
+
+# Pickled clusters as built, newest last: the same scenario at the same present and seed is
+# the same cluster, so its history is simulated once per process and each start gets a fresh
+# copy (a few MB, a tenth of a second), as every eval task and many tests start the same one.
+_SNAPSHOTS: OrderedDict[tuple[str, datetime, int], bytes] = OrderedDict()
+MAX_SNAPSHOTS = 12
+
+
+_SNAPSHOTS_LOCK = threading.Lock()  # tests and the demo start scenarios from several threads
+
+
+def _built(scenario: Scenario, present: datetime, seed: int) -> SimCluster:
+    memo = (scenario.model_dump_json(), present, seed)
+    with _SNAPSHOTS_LOCK:
+        snapshot = _SNAPSHOTS.get(memo)
+        if snapshot is not None:
+            _SNAPSHOTS.move_to_end(memo)
+    if snapshot is not None:
+        cluster: SimCluster = pickle.loads(snapshot)
+        return cluster
+    cluster = _simulate(scenario, present, seed)
+    snapshot = pickle.dumps(cluster, protocol=pickle.HIGHEST_PROTOCOL)
+    with _SNAPSHOTS_LOCK:
+        _SNAPSHOTS[memo] = snapshot
+        while len(_SNAPSHOTS) > MAX_SNAPSHOTS:
+            _SNAPSHOTS.popitem(last=False)
+    return cluster
+
+
+def _simulate(scenario: Scenario, present: datetime, seed: int) -> SimCluster:
     history = scenario.history
     deployed = present - timedelta(minutes=history.deployed_minutes_ago)
     app = load_app(scenario.app)
-    cluster = SimCluster(
-        SimClock(deployed), seed=scenario.seed if seed is None else seed, apps=[app]
-    )
+    cluster = SimCluster(SimClock(deployed), seed=seed, apps=[app])
     cluster.bootstrap()
     cluster.deploy(app)
     faults = sorted(
@@ -82,7 +123,6 @@ def start_scenario(
             -(f.at_minutes_ago if f.at_minutes_ago is not None else history.fault_minutes_ago)
         ),
     )
-    fault_time = present - timedelta(minutes=history.fault_minutes_ago)
     for fault in faults:
         minutes = (
             fault.at_minutes_ago if fault.at_minutes_ago is not None else history.fault_minutes_ago
@@ -90,8 +130,4 @@ def start_scenario(
         cluster.advance_to(present - timedelta(minutes=minutes))
         inject(cluster, app.namespace, fault)
     cluster.advance_to(present)
-    if follow_wall:
-        cluster.clock.follow_wall()
-    if serve:
-        cluster.serve(port=port, kubeconfig=kubeconfig, namespace=app.namespace)
-    return RunningScenario(scenario, cluster, app.namespace, fault_time)
+    return cluster

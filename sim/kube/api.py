@@ -155,6 +155,13 @@ class ResourceApi:
         self.lock = threading.RLock()
         self._batching = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.RLock()
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Apply many writes before the cluster reacts (as `kubectl apply -f dir/` does, in

@@ -58,13 +58,20 @@ def _ceil_second(t: datetime) -> datetime:
     return whole if whole == t else whole + timedelta(seconds=1)
 
 
+def _no_load(pod: Obj, container: str, at: datetime) -> float:
+    return 0.0
+
+
 class World:
+    """The cluster's state and its controllers. Holds no lambdas or locks, so a built world
+    pickles: a scenario's history is simulated once and copied for each fresh cluster."""
+
     def __init__(self, clock: SimClock, catalog: Catalog, seed: int = 0) -> None:
         self.clock = clock
         self.catalog = catalog
         self.seed = seed
         self.now = clock.now()
-        self.store = ObjectStore(now=lambda: self.now, seed=seed)
+        self.store = ObjectStore(now=self._present, seed=seed)
         self.events = EventRecorder(self.store)
         self.kubelet = Kubelet(self)
         self.scheduler = Scheduler(self)
@@ -77,7 +84,7 @@ class World:
         self.expiries = Expiries(self)
         # Millicores a container spends serving requests, beyond its idle usage; set by
         # whoever models the traffic (the telemetry layer), read by metrics and the HPA.
-        self.load: Callable[[Obj, str, datetime], float] = lambda pod, container, at: 0.0
+        self.load: Callable[[Obj, str, datetime], float] = _no_load
         self.autoscaler = Autoscaler(self)
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
@@ -88,6 +95,9 @@ class World:
         # at that same instant, with nothing written since, finds nothing left to do.
         self._settled: tuple[datetime, int] | None = None
         self.store.add_listener(self._on_change)
+
+    def _present(self) -> datetime:
+        return self.now
 
     # -- time -------------------------------------------------------------------------------
 

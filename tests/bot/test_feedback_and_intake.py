@@ -5,6 +5,7 @@ service's own endpoints answer."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -86,8 +87,14 @@ async def test_health_readiness_and_metrics(harness: Any) -> None:
             assert ready.status == 200 and (await ready.json())["ready"] is True
         ts = await h.post_alert()
         await h.until(lambda: h.cards(ts))
-        async with session.get(f"{h.bot.url}/metrics") as metrics:
-            text = await metrics.text()
+        # The job counts its investigation after posting the cards: poll, as Prometheus would.
+        diagnosed = 'aoi_investigations_total{outcome="diagnosed"} 1.0'
+        for _ in range(200):
+            async with session.get(f"{h.bot.url}/metrics") as metrics:
+                text = await metrics.text()
+            if diagnosed in text:
+                break
+            await asyncio.sleep(0.05)
     assert 'aoi_incidents_total{source="alertmanager"} 1.0' in text
     assert "aoi_slack_ack_seconds_count" in text
     assert 'aoi_investigations_total{outcome="diagnosed"} 1.0' in text

@@ -46,6 +46,7 @@ class AttemptSpec:
     family: str
     task_id: str
     trajectory_dir: str
+    present: datetime | None = None  # the clusters' present; None: now
 
 
 def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
         "trajectory": None,
         "error": None,
     }
-    with start_scenario(scenario, present=datetime.now(UTC)) as running:
+    with start_scenario(scenario, present=spec.present or datetime.now(UTC)) as running:
         target = target_for(running)
         trajectory = _investigate(agent, target, running)
         if isinstance(trajectory, str):
@@ -94,6 +95,10 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
     path.write_text(trajectory.to_json_line())
     record["trajectory"] = str(path)
     return record
+
+
+def run_attempts(specs: list[AttemptSpec], agent: AgentSpec) -> list[dict[str, Any]]:
+    return [run_attempt(spec, agent) for spec in specs]
 
 
 def _investigate(

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sim.scenario import TASK_TYPES, TaskType
-from trainer.eval.attempt import AgentSpec, AttemptSpec, run_attempt
+from trainer.eval.attempt import AgentSpec, AttemptSpec, run_attempt, run_attempts
 from trainer.eval.report import write_report
 from trainer.eval.scores import summarize
 from trainer.eval.splits import problems
@@ -54,8 +55,11 @@ def run_eval(config: EvalConfig, progress: Progress | None = None) -> dict[str, 
     done = {(r["scenario"], r["task"], r["attempt"]) for r in previous}
     trajectories = config.out / "trajectories"
     trajectories.mkdir(parents=True, exist_ok=True)
+    # One present for the whole run: each task of a scenario then starts from a copy of the
+    # same simulated history instead of simulating it again (sim.session's snapshots).
+    present = datetime.now(UTC).replace(microsecond=0)
     todo = [
-        AttemptSpec(p.source, p.task, a, p.family, p.id, str(trajectories))
+        AttemptSpec(p.source, p.task, a, p.family, p.id, str(trajectories), present)
         for a in range(config.attempts)
         for p in chosen
         if (p.scenario.id, p.task, a) not in done
@@ -126,14 +130,26 @@ def _results(todo: list[AttemptSpec], config: EvalConfig) -> Any:
     # fork: workers inherit the imported modules; nothing is served before the pool starts.
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=config.concurrency, mp_context=context)
-    pending: set[Future[dict[str, Any]]] = set()
-    queue = list(todo)
+    pending: set[Future[list[dict[str, Any]]]] = set()
+    queue = _chunks(todo)
     try:
         while queue or pending:
             while queue and len(pending) < config.concurrency * 2:
-                pending.add(pool.submit(run_attempt, queue.pop(0), config.agent))
+                pending.add(pool.submit(run_attempts, queue.pop(0), config.agent))
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield future.result()
+                yield from future.result()
     finally:
         pool.shutdown(wait=not queue and not pending, cancel_futures=True)
+
+
+def _chunks(todo: list[AttemptSpec], size: int = 4) -> list[list[AttemptSpec]]:
+    """Consecutive attempts at one scenario go to one worker: it simulates the scenario's
+    history once and starts the others from a copy (sim.session's snapshots)."""
+    chunks: list[list[AttemptSpec]] = []
+    for spec in todo:
+        if chunks and chunks[-1][0].scenario == spec.scenario and len(chunks[-1]) < size:
+            chunks[-1].append(spec)
+        else:
+            chunks.append([spec])
+    return chunks
