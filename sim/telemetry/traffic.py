@@ -40,12 +40,15 @@ MAX_SLOWDOWN = 40.0
 
 
 class TrafficModel:
-    """Snapshots of each app's traffic, cached per moment (the past never changes)."""
+    """Snapshots of each app's traffic, cached per moment: for good once it is past (the
+    past never changes), and at the present until the world's state moves (every
+    container's CPU at this instant asks for the same snapshot)."""
 
     def __init__(self, world: World, entries: dict[str, dict[str, float]]) -> None:
         self.world = world
         self.entries = entries  # namespace -> {entry service: requests per second}
         self._cache: dict[tuple[str, datetime], Snapshot] = {}
+        self._present: dict[str, tuple[tuple[datetime, int, int], Snapshot]] = {}
         self.surges: dict[str, list[tuple[datetime, float]]] = {}
 
     def snapshot(self, namespace: str, at: datetime) -> Snapshot:
@@ -53,11 +56,17 @@ class TrafficModel:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        state = self.world.state
+        present = self._present.get(namespace)
+        if at == self.world.now and present is not None and present[0] == state:
+            return present[1]
         snap = self._build(namespace, at)
         if at < self.world.now:
             if len(self._cache) > 20000:
                 self._cache.clear()
             self._cache[key] = snap
+        elif at == self.world.now:
+            self._present[namespace] = (state, snap)
         return snap
 
     def _build(self, namespace: str, at: datetime) -> Snapshot:
@@ -112,6 +121,7 @@ class TrafficModel:
     def add_surge(self, namespace: str, since: datetime, factor: float) -> None:
         """From `since`, the load generator sends `factor` times its usual rate."""
         self.surges.setdefault(namespace, []).append((since, factor))
+        self._present.clear()  # a surge from now on changes the present's traffic
 
     def _factor(self, namespace: str, at: datetime) -> float:
         factor = 1.0

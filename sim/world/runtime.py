@@ -88,6 +88,7 @@ class World:
         self.autoscaler = Autoscaler(self)
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
+        self._observed = 0  # observations recorded so far (a part of `state`)
         self._ips: dict[str, set[str]] = {}
         self.mounts = Mounts(self.store)
         self._owned: dict[str, set[tuple[str, str]]] = {}  # controller uid -> pod keys
@@ -98,6 +99,13 @@ class World:
 
     def _present(self) -> datetime:
         return self.now
+
+    @property
+    def state(self) -> tuple[datetime, int, int]:
+        """Changes whenever what anyone can see may have: the instant, a write to the store,
+        or a program seeing something new. Equal states show the same world, so what is
+        computed from one (the traffic at this instant) holds until the state moves."""
+        return self.now, self.store.revision, self._observed
 
     # -- time -------------------------------------------------------------------------------
 
@@ -175,6 +183,7 @@ class World:
                 history = self.observations.setdefault(key, [])
                 if not history or history[-1][1] != seen:
                     history.append((t, seen))
+                    self._observed += 1
                     new = True
         return new
 

@@ -1,0 +1,44 @@
+"""The traffic model's snapshot of the present is computed once per state of the world: asked
+again at the same instant it is the same, and any change (a write, a surge, time moving on)
+gives a new one that shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_the_present_snapshot_is_reused_until_the_world_changes(scenario_cluster: Any) -> None:
+    running, kubectl = scenario_cluster("k8s_target_port-misconfig-1")
+    world, traffic = running.cluster.world, running.cluster.metrics.traffic
+    ns = running.namespace
+
+    first = traffic.snapshot(ns, world.now)
+    assert traffic.snapshot(ns, world.now) is first
+
+    pod = kubectl.out("get", "pods", "-l", "app=text-service", "-o", "name").split("/")[-1].strip()
+    uid = kubectl.json("get", "pod", pod)["metadata"]["uid"]
+    served = [i for i in first.instances if i.pod["metadata"]["name"] == pod]
+    assert served and served[0].pod["metadata"]["uid"] == uid
+
+    kubectl.run("delete", "pod", pod, "--grace-period=0", "--force", writer=True)
+    world.sync()
+    after = traffic.snapshot(ns, world.now)
+    assert after is not first
+    assert all(i.pod["metadata"]["uid"] != uid for i in after.instances)
+
+    entry, rps = next(iter(traffic.entries[ns].items()))
+    rates = {
+        op: rate
+        for (i, op), rate in after.rates.items()
+        if after.instances[i].telemetry.service == entry
+    }
+    traffic.add_surge(ns, world.now, 3.0)
+    surged = traffic.snapshot(ns, world.now)
+    assert surged is not after
+    assert rps > 0 and rates
+    for (i, op), rate in surged.rates.items():
+        if surged.instances[i].telemetry.service == entry:
+            assert rate == 3.0 * rates[op]
+
+    running.cluster.advance(15)
+    assert traffic.snapshot(ns, world.now) is not surged
