@@ -23,10 +23,14 @@ class Rule:
     pattern: re.Pattern[str]
     group: int = 0  # the group holding the secret (0: the whole match)
     key_group: int | None = None  # the group holding the name it was given, if any
-    # Speed only, never what is masked: `hint` finds text every match contains (a text
-    # without it cannot match, so the rule is skipped); for a rule whose matches never span
-    # a newline (`one_line`), only the lines holding a hint are searched.
+    # Speed only, never what is masked: `hint` finds text every match contains, in lower
+    # case (a text without it cannot match, so the rule is skipped); for a rule whose
+    # matches never span a newline (`one_line`), only the lines holding a hint are searched.
+    # An ASCII text is searched lowered, with `hint` as written: case-sensitive search is
+    # several times faster than re.IGNORECASE. Any other text (where lowering may change
+    # lengths, and IGNORECASE matches `ſ` for `s`) is searched with `hint_any`.
     hint: re.Pattern[str] | None = None
+    hint_any: re.Pattern[str] | None = None
     one_line: bool = False
 
 
@@ -39,8 +43,11 @@ def _rule(
     hint: str | None = None,
     one_line: bool = False,
 ) -> Rule:
-    compiled = None if hint is None else re.compile(hint)
-    return Rule(kind, re.compile(regex), group, key_group, compiled, one_line)
+    if hint is not None and hint != hint.lower():
+        raise ValueError(f"the hint of {kind} must be written in lower case")
+    lowered = None if hint is None else re.compile(hint)
+    anycase = None if hint is None else re.compile(hint, re.IGNORECASE)
+    return Rule(kind, re.compile(regex), group, key_group, lowered, anycase, one_line)
 
 
 # Kubernetes field names that contain "secret" or "token" but hold a reference or a setting,
@@ -75,33 +82,33 @@ RULES: tuple[Rule, ...] = (
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?"
         r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----"
         r"|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=\s])*",
-        hint="PRIVATE KEY-----",
+        hint="private key-----",
     ),
     _rule(
         "jwt",
         r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-        hint="eyJ",
+        hint="eyj",
         one_line=True,
     ),
     _rule(
         "bearer_token",
         r"(?i)\b(?:bearer|token)\s+([A-Za-z0-9\-._~+/]{16,}=*)",
         1,
-        hint="(?i)bearer|token",
+        hint=r"(?:bearer|token)\s",
     ),
     _rule(
         "aws_access_key",
         r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b",
-        hint="AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA",
+        hint="akia|asia|agpa|aida|aroa|anpa|anva|aipa",
         one_line=True,
     ),
     _rule(
         "aws_secret_key",
         r"(?i)(?:aws)?_?secret_?(?:access)?_?key\b[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})",
         1,
-        hint="(?i)secret",
+        hint="secret_?(?:access)?_?key",
     ),
-    _rule("gcp_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", hint="AIza", one_line=True),
+    _rule("gcp_api_key", r"\bAIza[0-9A-Za-z_-]{35}\b", hint="aiza", one_line=True),
     _rule(
         "gcp_private_key_id",
         r"\"private_key_id\"\s*:\s*\"([0-9a-f]{40})\"",
@@ -112,13 +119,13 @@ RULES: tuple[Rule, ...] = (
         "azure_key",
         r"(?i)(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/=]{20,})",
         1,
-        hint="(?i)AccountKey=|SharedAccessKey=",
+        hint="accountkey=|sharedaccesskey=",
         one_line=True,
     ),
     _rule(
         "azure_client_secret",
         r"\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}\b",
-        hint="Q~",
+        hint="q~",
         one_line=True,
     ),
     _rule(
@@ -154,7 +161,8 @@ RULES: tuple[Rule, ...] = (
         r"[\"']?[ \t]*[:=][ \t]*[\"']?(?!<)([^\s\"',}]{3,})",
         2,
         key_group=1,
-        hint="(?i)pass|pwd|secret|token|api|access|private|credential|auth",
+        hint="pass[_-]?w(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key"
+        "|private[_-]?key|credential|auth[_-]?key",
         one_line=True,
     ),
     _rule(
@@ -200,22 +208,30 @@ def redact(text: str, rules: RedactionRules | None = None) -> Redaction:
     active += [_rule(p.name, p.regex) for p in rules.extra_patterns]
     if rules.mask_ips:
         active.append(IP_RULE)
+    lowered = text.lower() if text.isascii() else None
     for rule in active:
-        text = _apply(rule, text, _replacer(rule, counts))
+        masked = _apply(rule, text, lowered, _replacer(rule, counts))
+        if masked is not text and masked != text:
+            text = masked
+            lowered = text.lower() if lowered is not None else None
     return Redaction(text, counts)
 
 
-def _apply(rule: Rule, text: str, replace: Callable[[re.Match[str]], str]) -> str:
-    """`rule.pattern.sub(replace, text)`, searching only where a match can be."""
-    if rule.hint is None:
+def _apply(
+    rule: Rule, text: str, lowered: str | None, replace: Callable[[re.Match[str]], str]
+) -> str:
+    """`rule.pattern.sub(replace, text)`, searching only where a match can be; `lowered`:
+    the text in lower case if it is ASCII (same length, same positions), else None."""
+    if rule.hint is None or rule.hint_any is None:
         return rule.pattern.sub(replace, text)
+    hint, haystack = (rule.hint, lowered) if lowered is not None else (rule.hint_any, text)
     if not rule.one_line:
-        return rule.pattern.sub(replace, text) if rule.hint.search(text) else text
+        return rule.pattern.sub(replace, text) if hint.search(haystack) else text
     # No match spans a newline, so each line holding a hint is searched on its own: `^`
     # and `\b` at its edges mean what they mean after or before the newline.
     out: list[str] = []
     done = 0
-    for found in rule.hint.finditer(text):
+    for found in hint.finditer(haystack):
         if found.start() < done:
             continue  # in a line already searched
         start = text.rfind("\n", 0, found.start()) + 1
