@@ -79,6 +79,18 @@ class MetricStore:
     def names(self) -> list[str]:
         return sorted(f.name for f in FAMILIES)
 
+    def warm(self) -> None:
+        """Sample every counter once at the present, as a scrape would: the cAdvisor
+        counters and the request counts and sums. Their totals over settled windows, and the
+        traffic snapshots behind them, are kept, so a copy of this store answers `rate()`
+        over the past without computing each window's traffic again (what a query costs the
+        first time). Histogram buckets, fifteen series per operation, are left to be asked."""
+        now = self.world.now
+        for family in FAMILIES:
+            if family.kind == "counter" or family.name.endswith(("_count", "_sum")):
+                for series in family.build(self):
+                    series.sample(now)
+
     # -- usage --------------------------------------------------------------------------------
 
     def usage(self, c: Container, t: datetime) -> tuple[float, float] | None:
@@ -132,11 +144,12 @@ class MetricStore:
 
         # Windows before both `t` and the present never change: their running total is
         # kept (summed in window order, so every total is the same float as summing anew).
-        # As before, a window kept by an earlier, later-reaching call counts whole.
+        # `t`'s own window counts up to `t` only, however far the kept totals reach, so a
+        # sample depends on `t` alone and never on what was asked before it.
         prefix = self._prefix.setdefault((f"{c.key}/{attempt.restart}", what), [])
         while start + len(prefix) < min(now, settled):
             prefix.append((prefix[-1] if prefix else 0.0) + increment(start + len(prefix)))
-        done = min(len(prefix), now - start + 1)
+        done = min(len(prefix), now - start)
         total = prefix[done - 1] if done else 0.0
         for window in range(start + done, now + 1):
             total += increment(window)
