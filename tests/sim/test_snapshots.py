@@ -47,3 +47,35 @@ def test_a_copy_is_the_fresh_build_and_owes_nothing_to_earlier_copies() -> None:
     copy.cluster.advance(330)
     fresh.cluster.advance(330)
     assert _pods(copy) == _pods(fresh) and _alerts(copy) == _alerts(fresh)
+
+
+QUERIES = (
+    'sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="test-social-network"}[5m]))',
+    "sum by (service, rpc_method) (rate(rpc_server_duration_seconds_count[5m] offset 10m))",
+    "sum by (service) (rate(http_server_request_duration_seconds_sum[2m]))",
+    "histogram_quantile(0.99, sum by (service, le) (rate(rpc_server_duration_seconds_bucket[5m])))",
+)
+
+
+def _answers(running: RunningScenario) -> list[Any]:
+    from sim.telemetry.promql import Evaluator
+
+    now = running.cluster.world.now
+    evaluator = Evaluator(running.cluster.metrics)
+    return [repr(evaluator.instant(q, now)) for q in QUERIES]
+
+
+def test_a_warmed_copy_answers_as_a_fresh_build_and_keeps_its_metrics_past() -> None:
+    session._SNAPSHOTS.clear()
+    scenario = find_scenario(SCENARIO)
+    fresh = start_scenario(scenario, present=PRESENT, serve=False)
+    expected = _answers(fresh)
+    warmed = start_scenario(scenario, present=PRESENT, serve=False, warm=True)
+    assert session._SNAPSHOTS[next(iter(session._SNAPSHOTS))][1] is True
+    copy = start_scenario(scenario, present=PRESENT, serve=False)
+    # The copy starts with the counters' past already summed.
+    assert copy.cluster.metrics.requests._prefix and copy.cluster.metrics._prefix
+    assert _answers(copy) == expected and _answers(warmed) == expected
+    copy.cluster.advance(330)
+    fresh.cluster.advance(330)
+    assert _answers(copy) == _answers(fresh)

@@ -71,7 +71,9 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
         "trajectory": None,
         "error": None,
     }
-    with start_scenario(scenario, present=spec.present or datetime.now(UTC)) as running:
+    present = spec.present or datetime.now(UTC)
+    # Warm: each task of a scenario starts it again in this worker and queries its metrics.
+    with start_scenario(scenario, present=present, warm=True) as running:
         target = target_for(running)
         trajectory = _investigate(agent, target, running)
         if isinstance(trajectory, str):
