@@ -1,6 +1,6 @@
 """Reading alerts out of Slack posts: Alertmanager's notifier (default and common custom
 templates), PagerDuty's Slack app and Datadog monitor notifications; see `bot.alerts`, which
-turns a `Recognised` post into an `Alert`. Plus the small readers of Slack text both use.
+turns a `Recognised` post into an `Alert`.
 
 Posts vary, so each recogniser keys on what its sender always writes (a `[FIRING:n]` title,
 an `*Alert:*` line, a PagerDuty incident number, a Datadog `[Triggered]` bracket) and takes
@@ -15,60 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.slack_text import find_known, one_line, plain, urls
+
 Source = Literal["alertmanager", "pagerduty", "datadog", "person"]
 Status = Literal["firing", "resolved"]
-
-# --- reading Slack text ----------------------------------------------------------------------
-
-_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
-_URL = re.compile(r"https?://[^\s<>|\"']+")
-
-
-def plain(text: str) -> str:
-    """Slack markup as read aloud: `<@U1>` -> `@U1`, `<url|label>` -> `label`, entities out."""
-
-    def link(match: re.Match[str]) -> str:
-        target, label = match[1], match[2]
-        if label:
-            return label
-        return "@" + target[1:].removeprefix("subteam^") if target[:1] in "@!#" else target
-
-    return _LINK.sub(link, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def one_line(text: str, limit: int) -> str:
-    """`text` on one line, whitespace collapsed, cut at a word with `…` past `limit`."""
-    line = " ".join(text.split())
-    if len(line) <= limit:
-        return line
-    cut = line[: limit - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut) + "…"
-
-
-def sentence(text: str) -> str:
-    """`text` stripped and ending as a sentence does, so annotations can be joined."""
-    text = text.strip()
-    return text if not text or text[-1] in ".!?:;" else text + "."
-
-
-def safe_url(value: object) -> str | None:
-    """`value` if it is an http(s) URL that cannot break out of a Slack link, else None."""
-    if not isinstance(value, str) or not _URL.fullmatch(value) or len(value) > 2000:
-        return None
-    return value
-
-
-def find_known(text: str, names: Collection[str]) -> str | None:
-    """The first of `names` that `text` mentions as a whole word (hyphens count as letters)."""
-    best: tuple[int, str] | None = None
-    for name in names:
-        if not name:
-            continue
-        match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), name)
-    return best[1] if best else None
-
 
 # --- what a recogniser returns ---------------------------------------------------------------
 
@@ -161,9 +111,8 @@ def _read(event: dict[str, Any]) -> _Post:
     sender = _str(event.get("username")) or (
         _str(profile.get("name")) if isinstance(profile, dict) else ""
     )
-    urls = [m[1] for m in _LINK.finditer(raw) if _URL.fullmatch(m[1])] + _URL.findall(plain(raw))
     lines = [line.strip() for line in plain(text).splitlines() if line.strip()]
-    return _Post(lines, list(dict.fromkeys(urls)), sender.lower(), _ts(event.get("ts")))
+    return _Post(lines, urls(raw), sender.lower(), _ts(event.get("ts")))
 
 
 def _block_texts(block: dict[str, Any]) -> Iterator[str]:

@@ -40,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot import alert_posts as posts
+from bot import slack_text
 from bot.alert_posts import TITLE_CHARS, Source, Status
 
 _PROMPT_CHARS = 4000
@@ -95,7 +96,7 @@ class Alert(BaseModel):
         if self.source == "person":
             scope = ", ".join(f"{k} {v}" for k, v in self._scope())
             asked = f"An engineer asked: {self.summary or self.title}"
-            return posts.one_line(f"{asked} ({scope})" if scope else asked, _PROMPT_CHARS)
+            return slack_text.one_line(f"{asked} ({scope})" if scope else asked, _PROMPT_CHARS)
         head = self.alertname or self.title
         if self.severity:
             head += f" ({self.severity})"
@@ -109,7 +110,7 @@ class Alert(BaseModel):
         body = self.summary
         if not body and self.alertname and not self.title.startswith(self.alertname):
             body = self.title  # a title of its own says more than the alertname
-        return posts.one_line(f"{head}: {body}" if body else head, _PROMPT_CHARS)
+        return slack_text.one_line(f"{head}: {body}" if body else head, _PROMPT_CHARS)
 
     def _scope(self) -> list[tuple[str, str]]:
         keys = ("namespace", "service", "deployment", "statefulset", "pod", "container")
@@ -153,7 +154,7 @@ def from_webhook(payload: object) -> Alert:
         raise AlertParseError(f"truncatedAlerts must be a count, not {truncated!r}")
     count = len(members) + truncated
     starts = [m.starts_at for m in members if m.starts_at is not None]
-    url = next((m.url for m in members if m.url), None) or posts.safe_url(
+    url = next((m.url for m in members if m.url), None) or slack_text.safe_url(
         payload.get("externalURL")
     )
     return Alert(
@@ -195,7 +196,7 @@ def _member(alert: object, where: str) -> _Member:
         labels=labels,
         annotations=_labels(alert.get("annotations"), f"{where}.annotations"),
         starts_at=starts_at,
-        url=posts.safe_url(alert.get("generatorURL")),
+        url=slack_text.safe_url(alert.get("generatorURL")),
         fingerprint=fp if isinstance(fp, str) and fp else repr(sorted(labels.items())),
     )
 
@@ -241,7 +242,7 @@ def _webhook_title(
         title += f" ({scope[0]})"
     if count > 1:
         title += f" · {count} alerts"
-    return posts.one_line(title, TITLE_CHARS)
+    return slack_text.one_line(title, TITLE_CHARS)
 
 
 def _webhook_summary(
@@ -249,7 +250,7 @@ def _webhook_summary(
 ) -> str:
     def prose(annotations: dict[str, str]) -> str:
         parts = [annotations.get(k, "") for k in ("summary", "description", "message")]
-        return " ".join(posts.sentence(p) for p in dict.fromkeys(parts) if p.strip())
+        return " ".join(slack_text.sentence(p) for p in dict.fromkeys(parts) if p.strip())
 
     shared = prose(common) or prose(members[0].annotations)
     if len(members) == 1:
@@ -325,16 +326,16 @@ _NOT_NAMES = {
 
 def from_request(text: str, user: str, namespaces: Collection[str] = ()) -> Alert:
     """A person's question to the bot as an Alert; AlertParseError if it asks nothing."""
-    raw = posts.plain(_MENTION.sub(" ", text)).strip()
+    raw = slack_text.plain(_MENTION.sub(" ", text)).strip()
     lines = [line.strip() for line in raw.splitlines() if line.strip()]
     if not lines:
         raise AlertParseError("the request is empty: say what to investigate")
-    title = posts.one_line(lines[0], TITLE_CHARS)
+    title = slack_text.one_line(lines[0], TITLE_CHARS)
     body = "\n".join(lines)
     labels: dict[str, str] = {}
     if found := _NAMESPACE.search(body):
         labels["namespace"] = found[1]
-    elif found_ns := posts.find_known(body, namespaces):
+    elif found_ns := slack_text.find_known(body, namespaces):
         labels["namespace"] = found_ns
     for match in [*_NAMED.finditer(body), *_NAMED_BEFORE.finditer(body)]:
         kind, name = (match[1], match[2]) if match.re is _NAMED else (match[2], match[1])
