@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim.kube.api import Target
 from sim.kube.errors import ApiError
+from sim.kube.targets import Target
 from sim.registry import Params, Registry
 
 if TYPE_CHECKING:

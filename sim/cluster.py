@@ -17,11 +17,12 @@ from aiohttp import web
 from sim import platform
 from sim.apps import App, render
 from sim.clock import SimClock
-from sim.kube.api import ResourceApi, Target
+from sim.kube.api import ResourceApi
 from sim.kube.identity import Identities
 from sim.kube.kubeconfig import kubeconfig_document, write_kubeconfig
 from sim.kube.resources import resource_for_kind
 from sim.kube.server import KubeApiServer
+from sim.kube.targets import Target
 from sim.kube.tls import make_serving_cert
 from sim.telemetry.jaeger import JaegerApi
 from sim.telemetry.metrics import MetricStore

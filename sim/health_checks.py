@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.checks import CHECKS, CheckResult, workload_pods
-from sim.kube.api import Target
 from sim.kube.errors import ApiError
+from sim.kube.targets import Target
 from sim.registry import Params
 from sim.world.certificates import validity_problem
 from sim.world.scheduling import parse_cpu, parse_memory

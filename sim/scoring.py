@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sim.checks import CheckResult, run_check, sweep, wait_for_ready
-from sim.kube.api import Target
+from sim.kube.targets import Target
 from sim.scenario import Scenario, TaskType
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from sim.clock import rfc3339
-from sim.kube.api import Target
 from sim.kube.patch import STRATEGIC
+from sim.kube.targets import Target
 from sim.registry import Registry
 from sim.world.mongo import ShellError, run_shell_script
 

@@ -19,8 +19,8 @@ from sim.faults import (
     delete_pods,
     rollout_restart,
 )
-from sim.kube.api import Target
 from sim.kube.patch import MERGE
+from sim.kube.targets import Target
 from sim.registry import Params
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from sim.faults import PRIMITIVES, _get
-from sim.kube.api import Target
+from sim.kube.targets import Target
 from sim.registry import Params
 
 if TYPE_CHECKING:

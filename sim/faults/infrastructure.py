@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from sim.faults import PRIMITIVES, FaultError, _get, _pods_of
-from sim.kube.api import Target
 from sim.kube.errors import ApiError
+from sim.kube.targets import Target
 from sim.registry import Params
 from sim.world.certificates import make_certificate
 

@@ -11,7 +11,7 @@ import yaml
 from pydantic import Field
 
 from sim.faults import PRIMITIVES, FaultError, _get, delete_pods, rollout_restart
-from sim.kube.api import Target
+from sim.kube.targets import Target
 from sim.registry import Params
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sim.kube import errors, validation
 from sim.kube.errors import ApiError
 from sim.kube.patch import APPLY, PatchError, apply_patch
-from sim.kube.resources import ResourceType, UnknownResource, resource_for_kind, resource_type
+from sim.kube.resources import ResourceType
 from sim.kube.selectors import (
     fields_match,
     labels_match,
@@ -23,6 +23,7 @@ from sim.kube.selectors import (
     parse_label_selector,
 )
 from sim.kube.store import ObjectStore
+from sim.kube.targets import Target
 
 Obj = dict[str, Any]
 
@@ -72,51 +73,6 @@ class ClusterRuntime(Protocol):
     def now_time(self) -> datetime: ...
 
     def admit(self, rt: ResourceType, obj: Obj) -> None: ...
-
-
-@dataclass(frozen=True)
-class Target:
-    rt: ResourceType
-    namespace: str | None
-    name: str | None = None
-    subresource: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        kind: str,
-        namespace: str | None,
-        name: str | None = None,
-        subresource: str | None = None,
-    ) -> Target:
-        return cls(resource_for_kind(kind), namespace, name, subresource)
-
-
-def parse_resource_path(path: str) -> Target | None:
-    """Split `/apis/apps/v1/namespaces/x/deployments/y/scale` into its parts."""
-    parts = [p for p in path.split("/") if p]
-    if len(parts) >= 2 and parts[0] == "api":
-        group, version, rest = "", parts[1], parts[2:]
-    elif len(parts) >= 3 and parts[0] == "apis":
-        group, version, rest = parts[1], parts[2], parts[3:]
-    else:
-        return None
-    namespace = None
-    if len(rest) >= 3 and rest[0] == "namespaces":
-        namespace, rest = rest[1], rest[2:]
-    if not rest or len(rest) > 3:
-        return None
-    try:
-        rt = resource_type(group, version, rest[0])
-    except UnknownResource:
-        return None
-    if namespace is not None and not rt.namespaced:
-        return None
-    name = rest[1] if len(rest) > 1 else None
-    sub = rest[2] if len(rest) > 2 else None
-    if sub is not None and sub not in rt.subresources:
-        return None
-    return Target(rt, namespace, name, sub)
 
 
 def _status_success(rt: ResourceType, obj: Obj) -> Obj:

@@ -13,8 +13,9 @@ import json
 from aiohttp import web
 
 from sim.kube import errors
-from sim.kube.api import ExecResult, ResourceApi, Target
+from sim.kube.api import ExecResult, ResourceApi
 from sim.kube.identity import Identity
+from sim.kube.targets import Target
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDOUT, STDERR, ERROR = 1, 2, 3

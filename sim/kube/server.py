@@ -10,9 +10,10 @@ import yaml
 from aiohttp import web
 
 from sim.kube import discovery, errors, exec_stream, openapi, printers, watch
-from sim.kube.api import ResourceApi, Target, parse_resource_path
+from sim.kube.api import ResourceApi
 from sim.kube.errors import ApiError
 from sim.kube.identity import Identities, Identity
+from sim.kube.targets import Target, parse_resource_path
 
 Obj = dict[str, Any]
 _NOT_FOUND = ApiError(404, "the server could not find the requested resource")

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sim.kube import printers
-from sim.kube.api import ResourceApi, Target
+from sim.kube.api import ResourceApi
 from sim.kube.resources import ResourceType
 from sim.kube.selectors import (
     fields_match,
@@ -20,6 +20,7 @@ from sim.kube.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from sim.kube.targets import Target
 
 Obj = dict[str, Any]
 MAX_SECONDS = 1800.0

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sim.kube.api import Target
 from sim.kube.errors import ApiError
+from sim.kube.targets import Target
 from sim.scenario import find_scenario
 from sim.session import start_scenario
 from tests.conftest import PRESENT
