@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,8 +50,10 @@ class AttemptSpec:
     present: datetime | None = None  # the clusters' present; None: now
 
 
-def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
-    """The result record of one attempt; never raises for the agent's own failures."""
+def run_attempt(spec: AttemptSpec, agent: AgentSpec, warm: bool = False) -> dict[str, Any]:
+    """The result record of one attempt; never raises for the agent's own failures. `warm`:
+    a later attempt in this process starts the same scenario (sim.session keeps its
+    snapshot with the metrics' past summed, which only a second start gains from)."""
     scenario = (
         load_scenario_file(Path(spec.scenario))
         if spec.scenario.endswith((".yaml", ".yml"))
@@ -72,8 +75,7 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
         "error": None,
     }
     present = spec.present or datetime.now(UTC)
-    # Warm: each task of a scenario starts it again in this worker and queries its metrics.
-    with start_scenario(scenario, present=present, warm=True) as running:
+    with start_scenario(scenario, present=present, warm=warm) as running:
         target = target_for(running)
         trajectory = _investigate(agent, target, running)
         if isinstance(trajectory, str):
@@ -100,7 +102,15 @@ def run_attempt(spec: AttemptSpec, agent: AgentSpec) -> dict[str, Any]:
 
 
 def run_attempts(specs: list[AttemptSpec], agent: AgentSpec) -> list[dict[str, Any]]:
-    return [run_attempt(spec, agent) for spec in specs]
+    return list(iter_attempts(specs, agent))
+
+
+def iter_attempts(specs: list[AttemptSpec], agent: AgentSpec) -> Iterator[dict[str, Any]]:
+    """Records of `specs` run in order in this process; an attempt whose scenario the next
+    one starts again is warmed (eval lists a scenario's tasks one after another)."""
+    for spec, following in zip(specs, [*specs[1:], None], strict=True):
+        again = following is not None and following.scenario == spec.scenario
+        yield run_attempt(spec, agent, warm=again)
 
 
 def _investigate(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario import TASK_TYPES, TaskType
-from trainer.eval.attempt import AgentSpec, AttemptSpec, run_attempt, run_attempts
+from trainer.eval.attempt import AgentSpec, AttemptSpec, iter_attempts, run_attempts
 from trainer.eval.report import write_report
 from trainer.eval.scores import summarize
 from trainer.eval.splits import problems
@@ -124,8 +124,7 @@ def _start(config: EvalConfig, results: Path, state: Path) -> list[dict[str, Any
 def _results(todo: list[AttemptSpec], config: EvalConfig) -> Any:
     """Records as attempts finish, in this process or in `concurrency` workers."""
     if config.concurrency <= 1:
-        for spec in todo:
-            yield run_attempt(spec, config.agent)
+        yield from iter_attempts(todo, config.agent)
         return
     # fork: workers inherit the imported modules; nothing is served before the pool starts.
     context = multiprocessing.get_context("fork")
