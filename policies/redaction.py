@@ -211,7 +211,7 @@ def redact(text: str, rules: RedactionRules | None = None) -> Redaction:
     lowered = text.lower() if text.isascii() else None
     for rule in active:
         masked = _apply(rule, text, lowered, _replacer(rule, counts))
-        if masked is not text and masked != text:
+        if masked != text:  # str equality checks identity first
             text = masked
             lowered = text.lower() if lowered is not None else None
     return Redaction(text, counts)
