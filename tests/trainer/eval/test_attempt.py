@@ -24,9 +24,7 @@ def test_only_a_scenario_started_again_next_is_warmed(tmp_path: Path) -> None:
     ]
     records = list(iter_attempts(specs, AgentSpec()))
     assert [r["success"] for r in records] == [True, True, True], records
-    warmed = {
-        scenario_json: kept[1] for (scenario_json, _, _), kept in session._SNAPSHOTS.items()
-    }
+    warmed = {scenario_json: kept[1] for (scenario_json, _, _), kept in session._SNAPSHOTS.items()}
     assert warmed == {
         find_scenario(again).model_dump_json(): True,
         find_scenario(once).model_dump_json(): False,
