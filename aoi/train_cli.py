@@ -5,6 +5,7 @@ torch, transformers and TRL load only inside the commands that train."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,66 @@ def evaluate(
     )
 
 
+@app.command("score")
+def score(
+    models: list[str] = typer.Argument(
+        ..., help="One or two of `base` and adapters from `aoi train list`; two are compared."
+    ),
+    config: Path = typer.Option(..., help="The training config: its rewards and sampling."),
+    data: Path | None = typer.Option(None, help="A dataset folder (default: the last built)."),
+    split: str = typer.Option("train", help="The dataset's split: train or test."),
+    samples: int = typer.Option(8, min=1, help="Completions per prompt and model."),
+    out: Path | None = typer.Option(None, help="Write every prompt's scores here (JSON)."),
+) -> None:
+    """Each model's mean training reward on the same decision points, several samples a
+    prompt; two models are compared prompt by prompt (the paired difference and its p)."""
+    from trainer.config import ConfigError, load_config
+    from trainer.datasets import DatasetError, load_dataset_dir
+    from trainer.promotion import serve
+    from trainer.registry import RegistryError
+    from trainer.reward_eval import ServedSampler, paired, render, score_policy
+    from trainer.rewards import RewardConfig, RewardConfigError
+    from trainer.serving import ServingError
+
+    if len(models) > 2:
+        fail("give one model to score or two to compare", 2)
+    settings = load_settings()
+    try:
+        chosen = load_config(config)
+        rewards = RewardConfig.from_dict(chosen.rewards)
+        splits = load_dataset_dir(data or settings.state_dir / "train" / "dataset")
+    except (ConfigError, RewardConfigError, DatasetError) as exc:
+        fail(str(exc), 2)
+    if split not in splits or len(splits[split]) == 0:
+        fail(f"the dataset has no {split} rows", 2)
+    if not settings.llm_base_url:
+        fail("set AOI_LLM_BASE_URL to the vLLM serving the base model (`aoi llm serve`)", 2)
+    llm = llm_config(settings)
+    functions, weights = rewards.functions()
+    sampler = ServedSampler(
+        llm.base_url,
+        int(chosen.grpo.get("max_completion_length", 256)),
+        float(chosen.grpo.get("temperature", 1.0)),
+    )
+    rows = list(splits[split])
+    scores = []
+    try:
+        for name in models:
+            _, model = serve(_registry(settings), name, llm)
+            scores.append(score_policy(
+                rows, model, sampler, functions, weights, samples=samples, label=name,
+                progress=_counting(name),
+            ))  # fmt: skip
+    except (RegistryError, ServingError) as exc:
+        fail(str(exc), 1)
+    comparison = paired(scores[0], scores[1]) if len(scores) == 2 else None
+    if out is not None:
+        report = {"scores": [s.to_json() for s in scores],
+                  "paired": comparison.__dict__ if comparison else None}  # fmt: skip
+        out.write_text(json.dumps(report, indent=1))
+    typer.echo(render(scores, comparison))
+
+
 @app.command("promote")
 def promote(name: str = typer.Argument(..., help="An evaluated adapter.")) -> None:
     """Make the adapter current if it beats the current model on the held-out split."""
@@ -219,6 +280,10 @@ def run(
         client.close()
         _close(handle)
     typer.echo(describe(result))
+
+
+def _counting(name: str) -> Callable[[int, int], None]:
+    return lambda done, total: typer.echo(f"{name}: {done}/{total} prompts", err=True)
 
 
 def _close(handle: Any) -> None:

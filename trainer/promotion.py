@@ -49,12 +49,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run the held-out evaluation with `name` (an adapter, or `base`) as the Observer's
     model; the record keeps where its results are."""
-    record = registry.get(name) if name != BASE else _base_record(registry, llm)
-    if record.adapter is not None:
-        load_adapter(llm.base_url, name, Path(record.adapter))
-        model = name
-    else:
-        model = llm.model or served_models(llm.base_url)[0]
+    record, model = serve(registry, name, llm)
     out = registry.folder(name) / f"eval-{split}-k{attempts}"
     from trainer.eval.attempt import AgentSpec
 
@@ -70,6 +65,16 @@ def evaluate(
     record.evaluation = str(out)
     registry.save(record)
     return summary
+
+
+def serve(registry: Registry, name: str, llm: LLMConfig) -> tuple[AdapterRecord, str]:
+    """`name`'s record and the model to ask for it: a registered adapter is loaded into
+    vLLM under its own name; `base` is the model the server serves."""
+    record = registry.get(name) if name != BASE else _base_record(registry, llm)
+    if record.adapter is not None:
+        load_adapter(llm.base_url, name, Path(record.adapter))
+        return record, name
+    return record, llm.model or served_models(llm.base_url)[0]
 
 
 def promote(registry: Registry, name: str, redis: Any, base_url: str) -> Verdict:

@@ -94,4 +94,9 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     assert nodata.returncode == 2 and "error:" in nodata.stderr
     promote = _aoi(tmp_path, "promote", "x")
     assert promote.returncode == 2 and "AOI_LLM_BASE_URL" in promote.stderr
-    assert "Traceback" not in missing.stderr + nodata.stderr + promote.stderr
+    three = _aoi(tmp_path, "score", "a", "b", "c", "--config", str(TINY))
+    assert three.returncode == 2 and "two to compare" in three.stderr
+    unscored = _aoi(tmp_path, "score", "base", "--config", str(TINY), "--data", str(tmp_path))
+    assert unscored.returncode == 2 and "error:" in unscored.stderr
+    said = missing.stderr + nodata.stderr + promote.stderr + three.stderr + unscored.stderr
+    assert "Traceback" not in said
