@@ -4,11 +4,14 @@ where it stopped; then the summary, the table and the charts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,14 +71,17 @@ def run_eval(config: EvalConfig, progress: Progress | None = None) -> dict[str, 
     records = list(previous)
     started = time.monotonic()
     try:
-        for record in _results(todo, config):
-            with results.open("a") as out:
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            records.append(record)
-            if progress:
-                progress(record, len(records), total)
+        with _remembered_interrupts() as interrupted:
+            for record in _results(todo, config):
+                with results.open("a") as out:
+                    out.write(json.dumps(record) + "\n")
+                    out.flush()
+                    os.fsync(out.fileno())
+                records.append(record)
+                if progress:
+                    progress(record, len(records), total)
+                if interrupted():
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         raise Interrupted(f"{len(records)} of {total} runs saved in {config.out}") from None
     finally:
@@ -94,6 +100,31 @@ def run_eval(config: EvalConfig, progress: Progress | None = None) -> dict[str, 
     (config.out / "summary.json").write_text(json.dumps(summary, indent=2))
     write_report(config.out, summary, kept)
     return summary
+
+
+@contextlib.contextmanager
+def _remembered_interrupts() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C raises KeyboardInterrupt as usual, and is remembered. Python prints and then
+    swallows an exception raised in a finalizer, and a Ctrl-C that arrives while a finished
+    attempt's cluster is being collected usually runs its handler in one (an event loop's
+    `__del__`: 8 of 12 tries right after the first result), so the run went on to the end
+    with a traceback on the screen. There it is only remembered, and the loop stops at the
+    next result. Only the main thread takes signals; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    seen: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        seen.append(signum)
+        if frame is None or frame.f_code.co_name != "__del__":
+            signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(seen)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _start(config: EvalConfig, results: Path, state: Path) -> list[dict[str, Any]]:
