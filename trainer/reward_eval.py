@@ -12,18 +12,17 @@ which assumes nothing about how rewards are distributed."""
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import random
 import statistics
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from agents.decisions import ObserverDecision
-from trainer.serving import ServingError
+from agents.llm.client import response_format
+from trainer.serving import chat
 
 RewardFunction = Callable[..., list[float | None]]
 EXACT_UP_TO = 16  # prompts; beyond, the permutation test draws RANDOM_FLIPS sign patterns
@@ -106,18 +105,11 @@ class ServedSampler:
     """Samples from an OpenAI-compatible vLLM, held to the decision schema as the Observer
     is served and as `rollout: vllm` trains (`response_format` json_schema)."""
 
-    def __init__(self, base_url: str, max_tokens: int, temperature: float, timeout: float = 600):
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url: str, max_tokens: int, temperature: float):
+        self.base_url = base_url
         self.max_tokens = max_tokens
         self.temperature = temperature
-        self.timeout = timeout
-        self.format = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "ObserverDecision",
-                "schema": ObserverDecision.model_json_schema(),
-            },
-        }
+        self.format = response_format(ObserverDecision)
 
     def __call__(self, model: str, messages: list[dict[str, Any]], n: int) -> list[Sample]:
         body = {
@@ -128,19 +120,9 @@ class ServedSampler:
             "temperature": self.temperature,
             "response_format": self.format,
         }
-        request = urllib.request.Request(
-            f"{self.base_url}/chat/completions",
-            json.dumps(body).encode(),
-            {"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read())
-        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
-            raise ServingError(f"{self.base_url} did not sample {model}: {exc}") from exc
         return [
             Sample(choice["message"].get("content") or "", choice.get("finish_reason") == "stop")
-            for choice in answer["choices"]
+            for choice in chat(self.base_url, body)["choices"]
         ]
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from agents.decisions import ObserverDecision
-from trainer.serving import ServingError
+from agents.llm.client import response_format
+from trainer.serving import chat
 
 
 class GuidedRollout:
@@ -86,13 +87,7 @@ class ServedRollout:
         self.temperature = temperature
         self.name = name
         self._loaded_step: int | None = None
-        self.format = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "ObserverDecision",
-                "schema": ObserverDecision.model_json_schema(),
-            },
-        }
+        self.format = response_format(ObserverDecision)
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
         from concurrent.futures import ThreadPoolExecutor
@@ -127,8 +122,6 @@ class ServedRollout:
             self._loaded_step = None
 
     def _sample(self, messages: Any) -> tuple[list[int], tuple[list[int], bool]]:
-        import urllib.request
-
         body = {
             "model": self.name,
             "messages": messages,
@@ -137,16 +130,7 @@ class ServedRollout:
             "response_format": self.format,
             "return_token_ids": True,
         }
-        request = urllib.request.Request(
-            f"{self.base_url}/chat/completions",
-            json.dumps(body).encode(),
-            {"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                answer = json.loads(response.read())
-        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
-            raise ServingError(f"{self.base_url} did not sample: {exc}") from exc
+        answer = chat(self.base_url, body)
         choice = answer["choices"][0]
         tokens = list(choice.get("token_ids") or [])
         return list(answer["prompt_token_ids"]), (tokens, choice.get("finish_reason") == "stop")

@@ -59,3 +59,15 @@ def load_adapter(base_url: str, name: str, path: Path, timeout: float = 120.0) -
     status, text = _post(base_url, "load_lora_adapter", body, timeout)
     if status != 200:
         raise ServingError(f"vLLM would not load {name} from {path}: {status} {text[:300]}")
+
+
+def chat(base_url: str, body: dict[str, Any], timeout: float = 600.0) -> dict[str, Any]:
+    """vLLM's answer to one `/chat/completions` request."""
+    status, text = _post(base_url, "chat/completions", body, timeout)
+    if status != 200:
+        raise ServingError(f"{base_url} did not sample {body.get('model')}: {status} {text[:300]}")
+    try:
+        answer: dict[str, Any] = json.loads(text)
+    except ValueError as exc:
+        raise ServingError(f"{base_url} answered with no JSON: {text[:300]}") from exc
+    return answer

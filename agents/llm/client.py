@@ -118,11 +118,8 @@ class LLMClient:
         A reply that does not validate (cut by max_tokens, or a server that ignores the
         format) gets one repair turn that quotes the error; then LLMOutputError."""
         purpose = purpose or schema.__name__
-        response_format = {
-            "type": "json_schema",
-            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
-        }
-        content, tokens = self._complete(messages, max_tokens, purpose, response_format)
+        held = response_format(schema)
+        content, tokens = self._complete(messages, max_tokens, purpose, held)
         try:
             return Reply(schema.model_validate_json(_json_part(content)), content, tokens)
         except ValidationError as exc:
@@ -136,7 +133,7 @@ class LLMClient:
                 "JSON object, complete and valid against the schema.",
             },
         ]
-        fixed, more = self._complete(repair, max_tokens, purpose, response_format, repair=True)
+        fixed, more = self._complete(repair, max_tokens, purpose, held, repair=True)
         try:
             value = schema.model_validate_json(_json_part(fixed))
         except ValidationError as exc:
@@ -210,3 +207,11 @@ def _first_errors(exc: ValidationError, limit: int = 3) -> str:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAI `response_format` that holds a reply to `schema` (vLLM's guided decoding)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
+    }
