@@ -63,8 +63,17 @@ class MetricStore:
         self.world = world
         # (container instance, counter) -> its total after each settled window, in order
         self._prefix: dict[tuple[str, str], list[float]] = {}
+        # (container, instant) -> (millicores wanted, MiB), for the world state (and load
+        # surges) they were computed in: the CPU and throttling counters and the memory
+        # gauge all ask for the same windows' demand, a traffic lookup and a program's model.
+        self._demand: dict[tuple[str, datetime], tuple[float, float] | None] = {}
+        self._demand_state: object = None
         self.traffic = TrafficModel(world, traffic or {})
         self.requests = RequestCounters(self)
+
+    def __getstate__(self) -> dict[str, object]:
+        # A snapshot keeps the settled totals; the demand memo is rebuilt on demand.
+        return {**self.__dict__, "_demand": {}, "_demand_state": None}
 
     def families(self) -> list[Family]:
         return FAMILIES
@@ -93,14 +102,30 @@ class MetricStore:
 
     # -- usage --------------------------------------------------------------------------------
 
+    def demand(self, c: Container, t: datetime) -> tuple[float, float] | None:
+        """(millicores the container wants, MiB it holds) at `t`, None if it was not running:
+        its program's own use plus its share of the traffic."""
+        state = (self.world.state, sum(map(len, self.traffic.surges.values())))
+        if state != self._demand_state:
+            self._demand.clear()
+            self._demand_state = state
+        key = (c.key, t)
+        if key not in self._demand:
+            found = c.context(t)
+            if found is None:
+                self._demand[key] = None
+            else:
+                program, ctx, seen = found
+                idle, mib = program.usage(ctx, seen)
+                self._demand[key] = (idle + self.world.load(c.pod, c.run.name, t), mib)
+        return self._demand[key]
+
     def usage(self, c: Container, t: datetime) -> tuple[float, float] | None:
         """(CPU cores used, memory bytes) at `t` with a few percent of steady jitter."""
-        found = c.context(t)
-        if found is None:
+        wanted = self.demand(c, t)
+        if wanted is None:
             return None
-        program, ctx, seen = found
-        idle, mib = program.usage(ctx, seen)
-        millicores = idle + self.world.load(c.pod, c.run.name, t)
+        millicores, mib = wanted
         limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
         if limit:
             millicores = min(millicores, limit)
@@ -113,12 +138,9 @@ class MetricStore:
 
     def demand_ratio(self, c: Container, t: datetime) -> float:
         """CPU wanted / CPU limit (0 without a limit)."""
-        found = c.context(t)
         limit = parse_cpu(((c.spec.get("resources") or {}).get("limits") or {}).get("cpu"))
-        if found is None or not limit:
-            return 0.0
-        program, ctx, seen = found
-        return (program.usage(ctx, seen)[0] + self.world.load(c.pod, c.run.name, t)) / limit
+        wanted = self.demand(c, t) if limit else None
+        return wanted[0] / limit if wanted and limit else 0.0
 
     def counter(
         self,
@@ -181,16 +203,21 @@ def _alive(c: Container, t: datetime, value: float) -> float | None:
 
 @family("container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.")
 def _cpu(store: MetricStore) -> Iterator[Series]:
-    def rate(c: Container, t: datetime) -> float | None:
-        used = store.usage(c, t)
-        return used[0] if used else None
-
+    rate = _cpu_rate(store)
     for c in containers(store.world):
         yield Series(
             "container_cpu_usage_seconds_total",
             {**c.labels(), "cpu": "total"},
             partial(store.counter, c, "cpu", rate=rate),
         )
+
+
+def _cpu_rate(store: MetricStore) -> Callable[[Container, datetime], float | None]:
+    def rate(c: Container, t: datetime) -> float | None:
+        used = store.usage(c, t)
+        return used[0] if used else None
+
+    return rate
 
 
 @family("container_memory_working_set_bytes", "gauge", "Current working set in bytes.")
@@ -211,16 +238,16 @@ def _limited(c: Container) -> bool:
     "container_cpu_cfs_periods_total", "counter", "Number of elapsed enforcement period intervals."
 )
 def _periods(store: MetricStore) -> Iterator[Series]:
-    def rate(c: Container, t: datetime) -> float:
-        return CFS_PERIODS_PER_SECOND
+    # One period every 100 ms of the running container's life: a product, not an integral.
+    def sample(c: Container, t: datetime) -> float | None:
+        attempt = c.attempt(t)
+        if attempt is None:
+            return None
+        return CFS_PERIODS_PER_SECOND * max((t - attempt.started).total_seconds(), 0.0)
 
     for c in containers(store.world):
         if _limited(c):
-            yield Series(
-                "container_cpu_cfs_periods_total",
-                c.labels(),
-                partial(store.counter, c, "periods", rate=rate),
-            )
+            yield Series("container_cpu_cfs_periods_total", c.labels(), partial(sample, c))
 
 
 @family(
@@ -241,15 +268,14 @@ def _throttled(store: MetricStore) -> Iterator[Series]:
 
 
 def _network(store: MetricStore, name: str, bytes_per_core_second: float) -> Iterator[Series]:
-    # Traffic in proportion to the CPU a container spends serving it.
-    def rate(c: Container, t: datetime) -> float | None:
-        used = store.usage(c, t)
-        return used[0] * bytes_per_core_second if used else None
+    # Traffic in proportion to the CPU a container spends serving it: the CPU counter
+    # scaled, rather than the same integral computed again.
+    def sample(c: Container, t: datetime) -> float | None:
+        used = store.counter(c, "cpu", t, rate=_cpu_rate(store))
+        return used * bytes_per_core_second if used is not None else None
 
     for c in containers(store.world):
-        yield Series(
-            name, {**c.labels(), "interface": "eth0"}, partial(store.counter, c, name, rate=rate)
-        )
+        yield Series(name, {**c.labels(), "interface": "eth0"}, partial(sample, c))
 
 
 @family("container_network_receive_bytes_total", "counter", "Cumulative count of bytes received.")
