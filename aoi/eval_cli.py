@@ -23,7 +23,9 @@ def evaluate(
     ctx: typer.Context,
     agent: str = typer.Option("rules", help="rules (no model) or llm (AOI_LLM_BASE_URL)."),
     split: str = typer.Option(
-        "all", help="all, aoi-train, aoi-test, everyday, or a folder of scenario YAML files."
+        "all",
+        help="all, aoi (the whole AOI set), aoi-train, aoi-test, everyday, or a folder of "
+        "scenario YAML files.",
     ),
     tasks: str = typer.Option(
         "detection,localization,analysis,mitigation", help="Task types, comma-separated."

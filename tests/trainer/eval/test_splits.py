@@ -18,6 +18,9 @@ def test_the_aoi_split_is_by_fault_type_and_covers_the_set() -> None:
         p.id for p in problems("everyday")
     }
     assert all("-" in p.id for p in train) and train[0].source == train[0].scenario.id
+    whole = problems("aoi")
+    assert sorted(p.id for p in whole) == sorted(p.id for p in train + test)
+    assert len(whole) == 87  # AIOpsLab's 86 task ids and the third Kafka task
 
 
 def test_a_folder_of_user_scenarios_and_its_errors(tmp_path: Path) -> None:
