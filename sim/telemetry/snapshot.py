@@ -93,21 +93,48 @@ class Snapshot:
     instances: list[Instance]
     rates: dict[tuple[int, str], float] = field(default_factory=dict)  # (instance, op) -> rps
     results: dict[tuple[int, str], Outcomes] = field(default_factory=dict)
+    # Lookups built once per snapshot: every series of every window, and every span of every
+    # trace drawn from it, asks them again. A pickled snapshot leaves them behind.
     _by_key: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_service: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _ready: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _answering: dict[tuple[str, bool], list[int]] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        lookups = ("_by_key", "_by_service", "_ready", "_answering")
+        return {**self.__dict__, **{name: {} for name in lookups}}
 
     def index_of(self, container_key: str) -> int | None:
-        """The instance of a container (`<pod uid>/<name>`): every series of every window
-        asks, so the lookup is built once per snapshot."""
+        """The instance of a container (`<pod uid>/<name>`)."""
         if not self._by_key:
             self._by_key = {inst.container.key: i for i, inst in enumerate(self.instances)}
         return self._by_key.get(container_key)
 
     def of(self, service: str) -> list[int]:
-        return [i for i, inst in enumerate(self.instances) if inst.service == service]
+        """The instances of a service (a shared list: read it, do not change it)."""
+        if not self._by_service:
+            for i, inst in enumerate(self.instances):
+                self._by_service.setdefault(inst.service, []).append(i)
+        return self._by_service.get(service, [])
 
     def receivers(self, service: str) -> list[int]:
         """The instances a Service load-balances to: ready ones (kube-proxy's endpoints)."""
-        return [i for i in self.of(service) if self.instances[i].ready]
+        if service not in self._ready:
+            self._ready[service] = [i for i in self.of(service) if self.instances[i].ready]
+        return self._ready[service]
+
+    def answering(self, service: str, ok: bool) -> list[int]:
+        """The serving receivers some of whose requests succeed (`ok`) or fail (not `ok`):
+        where a trace's call that ended that way went. Asked once the results are in."""
+        key = (service, ok)
+        if key not in self._answering:
+            self._answering[key] = [
+                i
+                for i in self.receivers(service)
+                if self.instances[i].serving
+                and any((r.kind == "ok") == ok for _, r in self.outcomes(i))
+            ]
+        return self._answering[key]
 
     def outcomes(self, index: int) -> Outcomes:
         """An instance's outcomes over all its operations (each an equal share)."""

@@ -198,12 +198,7 @@ class _Walk:
             span.duration_us = int((1.0 if outcome == "unavailable" else TIMEOUT_MS) * 1000)
             return span.duration_us
         delay = self.traffic.edge_delay(self.snap, pod, callee)
-        targets = [
-            i
-            for i in self.snap.receivers(callee)
-            if self.snap.instances[i].serving
-            and any((r.kind == "ok") == (outcome == "ok") for _, r in self.snap.outcomes(i))
-        ]
+        targets = self.snap.answering(callee, outcome == "ok")
         if not targets:  # a database or cache (a client span only), or an upstream failure
             if key == "mongo":
                 span.operation = "mongo.query"

@@ -4,6 +4,7 @@ gives a new one that shows it."""
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 
@@ -42,3 +43,29 @@ def test_the_present_snapshot_is_reused_until_the_world_changes(scenario_cluster
 
     running.cluster.advance(15)
     assert traffic.snapshot(ns, world.now) is not surged
+
+
+def test_a_snapshots_lookups_are_its_instances_and_a_copy_rebuilds_them(
+    scenario_cluster: Any,
+) -> None:
+    running, _ = scenario_cluster("astronomy_shop_payment_service_failure-1")
+    snap = running.cluster.metrics.traffic.snapshot(running.namespace, running.cluster.world.now)
+    services = {inst.service for inst in snap.instances}
+    copy = pickle.loads(pickle.dumps(snap))
+    failing = 0
+    for s in [*sorted(services), "no-such-service"]:
+        of = [i for i, inst in enumerate(snap.instances) if inst.service == s]
+        ready = [i for i in of if snap.instances[i].ready]
+        for ok in (True, False):
+            answering = [
+                i
+                for i in ready
+                if snap.instances[i].serving
+                and any((r.kind == "ok") == ok for _, r in snap.outcomes(i))
+            ]
+            assert snap.answering(s, ok) == answering
+            assert copy.answering(s, ok) == answering
+            failing += not ok and bool(answering)
+        assert snap.of(s) == of and snap.receivers(s) == ready
+    assert failing  # the payment service fails some requests: the error side is exercised
+    assert not pickle.loads(pickle.dumps(snap))._answering  # a copy starts without them
