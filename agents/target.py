@@ -22,6 +22,7 @@ class ClusterTarget(BaseModel):
     namespace: str | None = None  # the incident's namespace, when known
     prometheus_url: str | None = None
     jaeger_url: str | None = None
+    kubectl_cache: Path | None = None  # kubectl's --cache-dir; None: its default (~/.kube/cache)
 
     @classmethod
     def from_serve_json(cls, line: str, namespace: str | None = None) -> ClusterTarget:

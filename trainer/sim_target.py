@@ -23,4 +23,5 @@ def target_for(running: RunningScenario, namespace: str | None = None) -> Cluste
         namespace=namespace or running.namespace,
         prometheus_url=cluster.prometheus_url,
         jaeger_url=cluster.jaeger_url,
+        kubectl_cache=cluster.kubectl_cache,
     )

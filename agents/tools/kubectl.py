@@ -90,6 +90,8 @@ class Kubectl:
         context = self.target.context_for(self.role)
         if context:
             identity.append(f"--context={context}")
+        if self.target.kubectl_cache is not None:
+            identity.append(f"--cache-dir={self.target.kubectl_cache}")
         command = [self.binary, *identity, *argv[1:]]
         started = time.monotonic()
         try:

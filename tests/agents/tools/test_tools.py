@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from agents.target import ClusterTarget
@@ -9,6 +10,9 @@ from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import NAMED, Metrics
 from agents.tools.record import cap
 from agents.tools.traces import Traces
+from sim.scenario import find_scenario
+from sim.session import start_scenario
+from tests.conftest import PRESENT
 from trainer.sim_target import target_for
 
 
@@ -72,3 +76,20 @@ def test_target_from_the_serve_line(tmp_path: Any) -> None:
     line = '{"kubeconfig": "/k", "prometheus_url": "http://p", "jaeger_url": "http://j"}'
     target = ClusterTarget.from_serve_json(line, "ns")
     assert target.context_for("probe") is None and target.context_for("executor") == "sim-writer"
+
+
+def test_kubectl_caches_an_emulated_cluster_beside_it_and_the_cache_goes_with_it() -> None:
+    # Each emulated cluster has a port of its own: a discovery cache in ~/.kube/cache for
+    # each would pile up there for ever.
+    default = Path.home() / ".kube" / "cache" / "discovery"
+    with start_scenario(
+        find_scenario("noop_detection_hotel_reservation-1"), present=PRESENT
+    ) as run:
+        target = target_for(run)
+        assert run.cluster.url is not None and target.kubectl_cache is not None
+        port = run.cluster.url.rsplit(":", 1)[1]
+        call = Kubectl(target, "probe").run(["kubectl", "get", "pods", "-n", run.namespace])
+        assert call.ok
+        assert any(target.kubectl_cache.glob(f"discovery/*{port}*"))
+        assert not any(default.glob(f"*_{port}"))
+    assert not target.kubectl_cache.exists()
