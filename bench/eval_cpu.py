@@ -78,7 +78,17 @@ PHASES = [
 ]
 
 
+def calibration() -> float:
+    """CPU seconds of a fixed pure-Python loop: this machine's speed varies from hour to hour
+    by more than most changes save, so runs are compared at their calibration."""
+    started, total = time.process_time(), 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def main(split: str) -> None:
+    before_loop = calibration()
     for owner, name, phase in PHASES:
         _charge(owner, name, phase)
     present = datetime.now(UTC).replace(microsecond=0)
@@ -91,6 +101,7 @@ def main(split: str) -> None:
     ok = sum(bool(r["success"]) for r in attempt.iter_attempts(specs, attempt.AgentSpec()))
     wall, total = time.monotonic() - started, _everything() - before
     print(f"{split}: {len(specs)} attempts, {ok} succeeded, {wall:.1f} s wall, {total:.1f} s CPU")
+    print(f"calibration loop: {before_loop:.2f} s CPU before, {calibration():.2f} s after")
     print(f"{'phase':24} {'calls':>6} {'CPU s':>7} {'kubectl s':>10} {'per call':>9}")
     for _, _, phase in PHASES:
         n = calls[phase]
