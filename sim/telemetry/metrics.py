@@ -270,8 +270,10 @@ def _throttled(store: MetricStore) -> Iterator[Series]:
 def _network(store: MetricStore, name: str, bytes_per_core_second: float) -> Iterator[Series]:
     # Traffic in proportion to the CPU a container spends serving it: the CPU counter
     # scaled, rather than the same integral computed again.
+    rate = _cpu_rate(store)
+
     def sample(c: Container, t: datetime) -> float | None:
-        used = store.counter(c, "cpu", t, rate=_cpu_rate(store))
+        used = store.counter(c, "cpu", t, rate=rate)
         return used * bytes_per_core_second if used is not None else None
 
     for c in containers(store.world):
