@@ -86,6 +86,19 @@ class World:
         # whoever models the traffic (the telemetry layer), read by metrics and the HPA.
         self.load: Callable[[Obj, str, datetime], float] = _no_load
         self.autoscaler = Autoscaler(self)
+        # The order in which `_reconcile` runs them: owners before what they own, pods
+        # scheduled before the kubelet starts them, endpoints from the pods' final state.
+        self._controllers: tuple[Any, ...] = (
+            self.gc,
+            self.autoscaler,
+            self.workloads,
+            self.storage,
+            self.scheduler,
+            self.chaos,
+            self.kubelet,
+            self.pressure,
+            self.endpoints,
+        )
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._observed = 0  # observations recorded so far (a part of `state`)
@@ -151,25 +164,26 @@ class World:
         )
 
     def _reconcile(self) -> bool:
-        """Run the controllers at `now` until none changes anything, then record what the
-        programs see. True if the world is at rest: no controller changed anything on the
-        last pass and no program saw anything new (which a controller might act on)."""
+        """Run the controllers at `now`, in their order and round again, until each has run
+        once since the last change without changing anything; then record what the programs
+        see. True if the world is at rest: the controllers settled and no program saw
+        anything new (which a controller might act on).
+
+        A controller that ran after the last change saw the final state, so it is not run
+        again to confirm it: when the kubelet is the last to write, the endpoints controller
+        that followed it has already confirmed, and the next round stops at the kubelet."""
         t = self.now
-        changed = True
-        for _ in range(MAX_PASSES):
-            changed = self.gc.sync(t)
-            changed |= self.autoscaler.sync(t)
-            changed |= self.workloads.sync(t)
-            changed |= self.storage.sync(t)
-            changed |= self.scheduler.sync(t)
-            changed |= self.chaos.sync(t)
-            changed |= self.kubelet.sync(t)
-            changed |= self.pressure.sync(t)
-            changed |= self.endpoints.sync(t)
-            if not changed:
-                break
+        controllers = self._controllers
+        quiet = 0  # consecutive runs, in order, that changed nothing
+        for run in range(MAX_PASSES * len(controllers)):
+            if controllers[run % len(controllers)].sync(t):
+                quiet = 0
+            else:
+                quiet += 1
+                if quiet == len(controllers):
+                    break
         seen_new = self._observe(t)
-        return not changed and not seen_new
+        return quiet == len(controllers) and not seen_new
 
     def _observe(self, t: datetime) -> bool:
         """Record, for each running program, what it sees changing (a dependency failing,
