@@ -41,12 +41,24 @@ class ObjectStore:
         # The same, for one namespace (controllers walk one namespace's pods many times).
         self._ns_order: dict[tuple[str, str], dict[str, list[Key]]] = {}
         self._revision = 1000
+        # The revision of each kind's last write, so that a controller whose inputs did not
+        # change since it last found nothing to do can say so without walking them.
+        self._kind_revisions: dict[tuple[str, str], int] = {}
         self._listeners: list[ChangeListener] = []
 
     # -- reading ---------------------------------------------------------------------------
 
     @property
     def revision(self) -> int:
+        return self._revision
+
+    def kind_revision(self, rt: ResourceType) -> int:
+        """The store revision of the last write to an object of this kind (0: none yet)."""
+        return self._kind_revisions.get((rt.group, rt.plural), 0)
+
+    def _bump(self, rt: ResourceType) -> int:
+        self._revision += 1
+        self._kind_revisions[(rt.group, rt.plural)] = self._revision
         return self._revision
 
     def _bucket(self, rt: ResourceType) -> dict[Key, Obj]:
@@ -111,8 +123,12 @@ class ObjectStore:
             raise errors.namespace_not_found(namespace)
         return namespace
 
-    def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False) -> Obj:
-        """Store a new object; fills uid, resourceVersion, creationTimestamp, generation."""
+    def create(
+        self, rt: ResourceType, obj: Obj, *, dry_run: bool = False, copy_result: bool = True
+    ) -> Obj:
+        """Store a new object; fills uid, resourceVersion, creationTimestamp, generation.
+        Without `copy_result` the stored object itself is returned, for writers that only
+        read it (as with `replace`)."""
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         namespace = self._check_namespace(rt, meta.get("namespace"))
@@ -137,12 +153,11 @@ class ObjectStore:
         if dry_run:
             meta["resourceVersion"] = str(self._revision)
             return obj
-        self._revision += 1
-        meta["resourceVersion"] = str(self._revision)
+        meta["resourceVersion"] = str(self._bump(rt))
         self._bucket(rt)[(namespace, name)] = obj
         self._forget_order(rt)
         self._notify("ADDED", rt, obj)
-        return copy.deepcopy(obj)
+        return copy.deepcopy(obj) if copy_result else obj
 
     def replace(
         self,
@@ -185,8 +200,7 @@ class ObjectStore:
         if dry_run:
             new_meta["resourceVersion"] = current["metadata"]["resourceVersion"]
             return copy.deepcopy(new)  # shares parts with the stored object
-        self._revision += 1
-        new_meta["resourceVersion"] = str(self._revision)
+        new_meta["resourceVersion"] = str(self._bump(rt))
         self._bucket(rt)[(namespace, name)] = new
         self._notify("MODIFIED", rt, new)
         # Controllers write often and ignore the result; API callers get their own copy.
@@ -203,7 +217,7 @@ class ObjectStore:
             return copy.deepcopy(current)
         del self._bucket(rt)[key]
         self._forget_order(rt)
-        self._revision += 1
+        self._bump(rt)
         self._notify("DELETED", rt, current)
         return copy.deepcopy(current)
 

@@ -37,11 +37,31 @@ class DeploymentController(Controller):
         super().__init__(world)
         # A stored object changes only by a write, which gives it a new resourceVersion.
         self._hashes: dict[tuple[str, str], str] = {}
+        # (namespace, controller uid) -> its ReplicaSets, for the duration of one `sync`: a
+        # Deployment's reconcile touches only its own, so one walk serves them all.
+        self._replicasets: dict[tuple[str, str], list[Obj]] | None = None
+
+    def sync(self, t: datetime) -> bool:
+        index: dict[tuple[str, str], list[Obj]] = {}
+        for rs in self.world.store.iter(REPLICASETS):
+            for ref in rs["metadata"].get("ownerReferences") or []:
+                if ref.get("controller"):
+                    index.setdefault((rs["metadata"]["namespace"], ref.get("uid")), []).append(rs)
+        self._replicasets = index
+        try:
+            return super().sync(t)
+        finally:
+            self._replicasets = None
+
+    def _owned(self, d: Obj) -> list[Obj]:
+        namespace = d["metadata"]["namespace"]
+        if self._replicasets is not None:
+            return list(self._replicasets.get((namespace, d["metadata"]["uid"]), ()))
+        return [rs for rs in self.world.store.iter(REPLICASETS, namespace) if controlled_by(rs, d)]
 
     def reconcile(self, d: Obj, t: datetime) -> bool:
         spec = d.get("spec") or {}
-        namespace = d["metadata"]["namespace"]
-        owned = [rs for rs in self.world.store.iter(REPLICASETS, namespace) if controlled_by(rs, d)]
+        owned = self._owned(d)
         template = spec.get("template") or {}
         version = (d["metadata"]["uid"], str(d["metadata"].get("resourceVersion")))
         pod_hash = self._hashes.get(version)

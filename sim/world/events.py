@@ -80,4 +80,4 @@ class EventRecorder:
         }
         # In a namespace being deleted the API server drops the event.
         with contextlib.suppress(ApiError):
-            self.store.create(EVENTS, event)
+            self.store.create(EVENTS, event, copy_result=False)

@@ -31,16 +31,25 @@ def _target_port(service_port: Obj, pod: Obj) -> int | None:
 
 
 class EndpointsController:
+    """Endpoints and EndpointSlices from Services and their pods: a function of those four
+    kinds alone (not of the time), so a pass over unchanged ones is skipped."""
+
     def __init__(self, world: World) -> None:
         self.world = world
+        self._settled_at: tuple[int, ...] | None = None  # inputs' revisions at the last no-op
 
     def sync(self, t: datetime) -> bool:
+        store = self.world.store
+        inputs = tuple(store.kind_revision(rt) for rt in (PODS, SERVICES, ENDPOINTS, SLICES))
+        if inputs == self._settled_at:
+            return False
         changed = False
-        for service in list(self.world.store.iter(SERVICES)):
+        for service in list(store.iter(SERVICES)):
             selector = (service.get("spec") or {}).get("selector")
             if not selector:
                 continue
             changed |= self._sync_service(service, selector)
+        self._settled_at = None if changed else inputs
         return changed
 
     def _sync_service(self, service: Obj, selector: dict[str, str]) -> bool:
@@ -101,7 +110,7 @@ class EndpointsController:
             body: Obj = {"metadata": {"name": name, "namespace": namespace, "labels": labels}}
             if subsets:
                 body["subsets"] = subsets
-            self.world.store.create(ENDPOINTS, body)
+            self.world.store.create(ENDPOINTS, body, copy_result=False)
             return True
         if (current.get("subsets") or []) == subsets:
             return False
@@ -163,6 +172,7 @@ class EndpointsController:
                     },
                     **body,
                 },
+                copy_result=False,
             )
             return True
         if all(existing.get(k) == v for k, v in body.items()):
@@ -174,13 +184,17 @@ class EndpointsController:
 
 
 class GarbageCollector:
-    """Deletes dependents whose owner is gone (background propagation)."""
+    """Deletes dependents whose owner is gone (background propagation). What it finds
+    depends on the stored objects alone, so it has nothing to do until something is written."""
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self._settled_at: int | None = None  # the store revision at its last no-op
 
     def sync(self, t: datetime) -> bool:
         store = self.world.store
+        if store.revision == self._settled_at:
+            return False
         stored = [rt for rt in RESOURCE_TYPES if not rt.virtual]
         uids = {obj["metadata"]["uid"] for rt in stored for obj in store.iter(rt)}
         changed = False
@@ -193,4 +207,5 @@ class GarbageCollector:
                     else:
                         store.delete(rt, obj["metadata"].get("namespace"), obj["metadata"]["name"])
                     changed = True
+        self._settled_at = None if changed else store.revision
         return changed
