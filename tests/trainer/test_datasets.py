@@ -149,8 +149,11 @@ def test_identical_rows_are_kept_once_and_the_hash_is_the_rows(
     twice = build_dataset([copy, eval_run], tmp_path / "twice")
     assert twice.sha256 == once.sha256
     assert twice.counts.rows == once.counts.rows
-    duplicates = twice.counts.skipped["duplicate of an identical (prompt, ground truth) row"]
-    assert duplicates == sum(once.counts.rows.values())
+    why = "duplicate of an identical (prompt, ground truth) row"
+    # Two attempts of a deterministic agent may already give identical rows within one run:
+    # those are dropped in each copy, and every row the first copy kept is dropped again.
+    within = once.counts.skipped.get(why, 0)
+    assert twice.counts.skipped[why] == sum(once.counts.rows.values()) + 2 * within
     assert [s.points for s in twice.sources] == [once.sources[0].points] * 2
 
 
