@@ -59,13 +59,6 @@ def owner_ref(owner: Obj, *, controller: bool = True) -> Obj:
     }
 
 
-def controlled_by(obj: Obj, owner: Obj) -> bool:
-    return any(
-        ref.get("uid") == owner["metadata"]["uid"] and ref.get("controller")
-        for ref in obj["metadata"].get("ownerReferences") or []
-    )
-
-
 class Controller:
     """A workload controller: `reconcile` brings one object of its `kind` to time `t`."""
 

@@ -14,7 +14,6 @@ from sim.world.controllers import (
     REVISION,
     Controller,
     Obj,
-    controlled_by,
     owner_ref,
     template_hash,
 )
@@ -38,8 +37,9 @@ class DeploymentController(Controller):
         # A stored object changes only by a write, which gives it a new resourceVersion.
         self._hashes: dict[tuple[str, str], str] = {}
         # (namespace, controller uid) -> its ReplicaSets, for the duration of one `sync`: a
-        # Deployment's reconcile touches only its own, so one walk serves them all.
-        self._replicasets: dict[tuple[str, str], list[Obj]] | None = None
+        # Deployment's reconcile touches only its own, so one walk serves them all. Emptied
+        # after it, so that a pickled world holds no stale copies.
+        self._replicasets: dict[tuple[str, str], list[Obj]] = {}
 
     def sync(self, t: datetime) -> bool:
         index: dict[tuple[str, str], list[Obj]] = {}
@@ -51,17 +51,11 @@ class DeploymentController(Controller):
         try:
             return super().sync(t)
         finally:
-            self._replicasets = None
-
-    def _owned(self, d: Obj) -> list[Obj]:
-        namespace = d["metadata"]["namespace"]
-        if self._replicasets is not None:
-            return list(self._replicasets.get((namespace, d["metadata"]["uid"]), ()))
-        return [rs for rs in self.world.store.iter(REPLICASETS, namespace) if controlled_by(rs, d)]
+            self._replicasets = {}
 
     def reconcile(self, d: Obj, t: datetime) -> bool:
         spec = d.get("spec") or {}
-        owned = self._owned(d)
+        owned = list(self._replicasets.get((d["metadata"]["namespace"], d["metadata"]["uid"]), ()))
         template = spec.get("template") or {}
         version = (d["metadata"]["uid"], str(d["metadata"].get("resourceVersion")))
         pod_hash = self._hashes.get(version)

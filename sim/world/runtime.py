@@ -35,6 +35,7 @@ from sim.world.pressure import NodePressure
 from sim.world.remote_exec import run_exec
 from sim.world.scheduling import Scheduler, pod_requests
 from sim.world.services import EndpointsController, GarbageCollector
+from sim.world.settling import Syncing, settle
 from sim.world.software.base import Observation, Program, RunContext
 from sim.world.software.catalog import Catalog
 from sim.world.storage import Storage
@@ -46,7 +47,6 @@ NODES = resource_for_kind("Node")
 NAMESPACES = resource_for_kind("Namespace")
 CONFIGMAPS = resource_for_kind("ConfigMap")
 SECRETS = resource_for_kind("Secret")
-MAX_PASSES = 40
 
 
 def _when(entry: tuple[datetime, Observation]) -> datetime:
@@ -88,7 +88,7 @@ class World:
         self.autoscaler = Autoscaler(self)
         # The order in which `_reconcile` runs them: owners before what they own, pods
         # scheduled before the kubelet starts them, endpoints from the pods' final state.
-        self._controllers: tuple[Any, ...] = (
+        self._controllers: tuple[Syncing, ...] = (
             self.gc,
             self.autoscaler,
             self.workloads,
@@ -164,26 +164,12 @@ class World:
         )
 
     def _reconcile(self) -> bool:
-        """Run the controllers at `now`, in their order and round again, until each has run
-        once since the last change without changing anything; then record what the programs
-        see. True if the world is at rest: the controllers settled and no program saw
-        anything new (which a controller might act on).
-
-        A controller that ran after the last change saw the final state, so it is not run
-        again to confirm it: when the kubelet is the last to write, the endpoints controller
-        that followed it has already confirmed, and the next round stops at the kubelet."""
-        t = self.now
-        controllers = self._controllers
-        quiet = 0  # consecutive runs, in order, that changed nothing
-        for run in range(MAX_PASSES * len(controllers)):
-            if controllers[run % len(controllers)].sync(t):
-                quiet = 0
-            else:
-                quiet += 1
-                if quiet == len(controllers):
-                    break
-        seen_new = self._observe(t)
-        return quiet == len(controllers) and not seen_new
+        """Settle the controllers at `now`, then record what the programs see. True if the
+        world is at rest: the controllers settled and no program saw anything new (which a
+        controller might act on)."""
+        settled = settle(self._controllers, self.now)
+        seen_new = self._observe(self.now)
+        return settled and not seen_new
 
     def _observe(self, t: datetime) -> bool:
         """Record, for each running program, what it sees changing (a dependency failing,

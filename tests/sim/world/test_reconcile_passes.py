@@ -13,17 +13,45 @@ from sim.kube.resources import resource_for_kind
 from sim.kube.targets import Target
 from sim.scenario import find_scenario
 from sim.session import _simulate, start_scenario
-from sim.world.runtime import MAX_PASSES, World
+from sim.world.runtime import World
+from sim.world.settling import MAX_ROUNDS, settle
 from tests.conftest import PRESENT
 
 SERVICES = resource_for_kind("Service")
+T = PRESENT
+
+
+class Writes:
+    """A controller that changes something on its first `times` runs, and logs each run."""
+
+    def __init__(self, name: str, log: list[str], times: int = 0) -> None:
+        self.name, self.log, self.left = name, log, times
+
+    def sync(self, t: Any) -> bool:
+        self.log.append(self.name)
+        self.left -= 1
+        return self.left >= 0
+
+
+def test_a_round_stops_once_each_has_run_since_the_last_change() -> None:
+    log: list[str] = []
+    controllers = [Writes("a", log), Writes("b", log, times=1), Writes("c", log)]
+    assert settle(controllers, T)
+    # c ran after b's change: the second round stops at b, not after a whole pass.
+    assert log == ["a", "b", "c", "a", "b"]
+
+
+def test_controllers_that_never_settle_are_stopped_and_say_so() -> None:
+    log: list[str] = []
+    assert not settle([Writes("a", log, times=10**6)], T, max_rounds=3)
+    assert log == ["a"] * 3
 
 
 def _full_passes(self: World) -> bool:
     """The loop as it was: whole passes of every controller, each walking all its objects,
     until a pass changes nothing."""
     t, changed = self.now, True
-    for _ in range(MAX_PASSES):
+    for _ in range(MAX_ROUNDS):
         self.gc._settled_at = self.endpoints._settled_at = None
         changed = False
         for controller in self._controllers:
