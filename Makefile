@@ -49,8 +49,12 @@ lint: $(STAMP)
 typecheck: $(TRAIN_STAMP)
 	$(BIN)/mypy
 
+# Two workers: much of the suite waits on kubectl, servers and subprocesses. Tests that run a
+# model server share one worker (tests/conftest.py), so only one server runs at a time.
+PYTEST_WORKERS ?= 2
+
 unit: $(TRAIN_STAMP) $(LLM_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python bench/sim_startup.py

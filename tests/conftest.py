@@ -59,6 +59,22 @@ class Kubectl:
         return json.loads(self.out(*args, "-o", "json"))
 
 
+MODEL_SERVER_GROUP = "model-server"
+# Tests that start a vLLM of their own rather than share the session's.
+OWN_MODEL_SERVER = {"tests/aoi/test_llm_cli.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`: `--dist loadgroup`), every test that runs a model
+    server goes to one worker: the session's vLLM then starts once, not once per worker, and
+    model-server tests never run side by side (a server takes both cores while it answers)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "vllm_url" in fixtures or item.nodeid.split("::")[0] in OWN_MODEL_SERVER:
+            item.add_marker(pytest.mark.xdist_group(MODEL_SERVER_GROUP))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _kubectl_available() -> None:
     if shutil.which("kubectl") is None:
@@ -102,10 +118,21 @@ def social_network(
 
 
 @pytest.fixture(scope="session")
-def vllm_url() -> Iterator[str]:
-    """One real vLLM server (SmolLM2-135M on CPU) for the whole session, started on first use."""
+def _vllm_server() -> Iterator[str]:
     with local_model_server() as url:
         yield url
+
+
+@pytest.fixture
+def vllm_url(request: pytest.FixtureRequest) -> str:
+    """One real vLLM server (SmolLM2-135M on CPU) for the whole session, started on first use."""
+    if getattr(request.config.option, "loadgroup", False):  # an xdist worker of `make test`
+        # xdist marks a grouped test's id; unmarked (a pytest that xdist cannot group),
+        # every worker would start a server of its own.
+        assert request.node.nodeid.endswith(f"@{MODEL_SERVER_GROUP}"), (
+            f"{request.node.nodeid} is not in xdist group {MODEL_SERVER_GROUP!r}"
+        )
+    return str(request.getfixturevalue("_vllm_server"))
 
 
 @pytest.fixture
