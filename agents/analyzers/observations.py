@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from agents.models import ProposedAction
 
 Obj = dict[str, Any]
@@ -26,7 +28,7 @@ class Observations:
     def add_list(self, kind: str, raw: str) -> None:
         """Items of a `kubectl get KIND -o json` answer (ignored if it is not JSON)."""
         try:
-            self.objects[kind] = list(json.loads(raw).get("items") or [])
+            self.objects[kind] = list(orjson.loads(raw).get("items") or [])
         except (ValueError, AttributeError):
             self.objects.setdefault(kind, [])
 
@@ -35,7 +37,7 @@ class Observations:
         the name used here); every named kind gets a list, empty if none came. False if
         `raw` is not such an answer."""
         try:
-            items = json.loads(raw).get("items")
+            items = orjson.loads(raw).get("items")
         except (ValueError, AttributeError):
             return False
         if not isinstance(items, list):

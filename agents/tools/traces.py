@@ -3,13 +3,14 @@ edges fail (caller -> callee, operation, how often, what error) and which are sl
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
 from typing import Any
+
+import orjson
 
 from agents.tools.record import DEFAULT_CAP, ToolCall, finish
 
@@ -40,7 +41,7 @@ class Traces:
     def _get(self, service: str, lookback: str, **params: Any) -> list[dict[str, Any]]:
         query = urllib.parse.urlencode({"service": service, "lookback": lookback, **params})
         with urllib.request.urlopen(f"{self.url}/api/traces?{query}", timeout=self.timeout) as r:
-            return list(json.loads(r.read())["data"] or [])
+            return list(orjson.loads(r.read())["data"] or [])
 
 
 def _edges(trace: dict[str, Any]) -> list[tuple[str, str, str, int, dict[str, Any]]]:

@@ -14,6 +14,7 @@ from sim.kube.api import ResourceApi
 from sim.kube.errors import ApiError
 from sim.kube.identity import Identities, Identity
 from sim.kube.targets import Target, parse_resource_path
+from sim.wire import json_response
 
 Obj = dict[str, Any]
 _NOT_FOUND = ApiError(404, "the server could not find the requested resource")
@@ -63,7 +64,7 @@ class KubeApiServer:
                 return await watch.stream(request, self.api, target, _wants_table(request))
             return self._dispatch(request, await request.read())
         except ApiError as exc:
-            return web.json_response(exc.status(), status=exc.code)
+            return json_response(exc.status(), status=exc.code)
 
     @staticmethod
     def _exec_target(request: web.Request) -> Target | None:
@@ -89,10 +90,10 @@ class KubeApiServer:
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok")
         if path == "/version":
-            return web.json_response(discovery.KUBE_VERSION)
+            return json_response(discovery.KUBE_VERSION)
         identity = self._authenticate(request)
         if request.method == "GET" and (doc := self._discovery(path)) is not None:
-            return web.json_response(doc)
+            return json_response(doc)
         if "protobuf" in request.content_type:
             raise ApiError(
                 415,
@@ -120,13 +121,13 @@ class KubeApiServer:
                 405, "watch is not supported by the emulated API server", reason="MethodNotAllowed"
             )
         if target.rt.virtual:
-            return web.json_response(self.api.metrics(target))
+            return json_response(self.api.metrics(target))
         if verb == "list":
             items = self.api.list(target, query.get("labelSelector"), query.get("fieldSelector"))
             if _wants_table(request):
-                return web.json_response(self._table(target, items, query))
+                return json_response(self._table(target, items, query))
             rt = target.rt
-            return web.json_response(
+            return json_response(
                 {
                     "kind": f"{rt.kind}List",
                     "apiVersion": rt.api_version,
@@ -139,16 +140,16 @@ class KubeApiServer:
                 return self._logs(target, query)
             obj = self.api.get(target)
             if _wants_table(request) and target.subresource is None:
-                return web.json_response(self._table(target, [obj], query))
-            return web.json_response(obj)
+                return json_response(self._table(target, [obj], query))
+            return json_response(obj)
         if verb == "create":
-            return web.json_response(self.api.create(target, body, dry_run), status=201)
+            return json_response(self.api.create(target, body, dry_run), status=201)
         if verb == "update":
-            return web.json_response(self.api.update(target, body, dry_run))
+            return json_response(self.api.update(target, body, dry_run))
         if verb == "patch":
-            return web.json_response(self.api.patch(target, body, request.content_type, dry_run))
+            return json_response(self.api.patch(target, body, request.content_type, dry_run))
         if verb == "delete":
-            return web.json_response(self.api.delete(target, dry_run))
+            return json_response(self.api.delete(target, dry_run))
         raise ApiError(
             405,
             f'{verb} is not supported on resources of kind "{target.rt.plural}"',

@@ -23,6 +23,7 @@ from sim.telemetry.traces import (
     parse_trace_id,
 )
 from sim.telemetry.traffic import TrafficModel
+from sim.wire import json_response
 
 Obj = dict[str, Any]
 DEFAULT_LIMIT = 20
@@ -32,7 +33,7 @@ MAX_SCAN = 3600  # sampled traces examined per search (two hours)
 def _envelope(data: Any, status: int = 200, errors: list[Obj] | None = None) -> web.Response:
     total = len(data) if isinstance(data, list) else 0
     body = {"data": data, "total": total, "limit": 0, "offset": 0, "errors": errors}
-    return web.json_response(body, status=status)
+    return json_response(body, status=status)
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -123,6 +124,9 @@ class JaegerApi:
         self.api = api
         self.traffic = traffic
         self.builder = TraceBuilder(traffic)
+        # Rendered traces by id, with the trace they render: a settled trace is one object
+        # (the builder keeps it), and the searches of an investigation return it many times.
+        self._rendered: dict[str, tuple[Trace, Obj]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -187,10 +191,20 @@ class JaegerApi:
                     root = trace.spans[0].duration_us
                     if root < low or (high is not None and root > high):
                         continue
-                    traces.append(render(trace))
+                    traces.append(self._render(trace))
                     if len(traces) >= limit:
                         break
         return _envelope(traces)
+
+    def _render(self, trace: Trace) -> Obj:
+        kept = self._rendered.get(trace.trace_id)
+        if kept is not None and kept[0] is trace:
+            return kept[1]
+        if len(self._rendered) > 20000:
+            self._rendered.clear()
+        rendered = render(trace)
+        self._rendered[trace.trace_id] = (trace, rendered)
+        return rendered
 
     def _window(self, query: Any, now: datetime) -> tuple[datetime, datetime]:
         until = now

@@ -23,15 +23,14 @@ from sim.telemetry.promql import (
     finite,
     parse,
 )
+from sim.wire import json_response
 
 Obj = dict[str, Any]
 MAX_POINTS = 11000  # Prometheus refuses range queries with more points per series
 
 
 def _bad(message: str, kind: str = "bad_data", status: int = 400) -> web.Response:
-    return web.json_response(
-        {"status": "error", "errorType": kind, "error": message}, status=status
-    )
+    return json_response({"status": "error", "errorType": kind, "error": message}, status=status)
 
 
 def _time(text: str | None, default: datetime) -> datetime:
@@ -128,7 +127,7 @@ class PrometheusApi:
                 value = Evaluator(self.store).instant(params["query"], t)
         except PromQLError as exc:
             return _bad(str(exc), exc.kind, 400 if exc.kind == "bad_data" else 422)
-        return web.json_response({"status": "success", "data": render(value, t)})
+        return json_response({"status": "success", "data": render(value, t)})
 
     async def query_range(self, request: web.Request) -> web.Response:
         params = await self._params(request)
@@ -153,7 +152,7 @@ class PrometheusApi:
                 matrix = Evaluator(self.store).range(params.get("query", ""), start, end, step)
         except PromQLError as exc:
             return _bad(str(exc), exc.kind, 400 if exc.kind == "bad_data" else 422)
-        return web.json_response({"status": "success", "data": render(matrix, end)})
+        return json_response({"status": "success", "data": render(matrix, end)})
 
     def _matching(self, selectors: list[str], start: datetime, end: datetime) -> list[Obj]:
         evaluator = Evaluator(self.store)
@@ -179,7 +178,7 @@ class PrometheusApi:
                 data = self._matching(selectors, start, _time(params.get("end"), now))
         except PromQLError as exc:
             return _bad(str(exc))
-        return web.json_response({"status": "success", "data": data})
+        return json_response({"status": "success", "data": data})
 
     async def labels(self, request: web.Request) -> web.Response:
         with self.api.lock:
@@ -191,7 +190,7 @@ class PrometheusApi:
                 )
                 for k in s
             }
-        return web.json_response({"status": "success", "data": sorted(names)})
+        return json_response({"status": "success", "data": sorted(names)})
 
     async def label_values(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -207,10 +206,10 @@ class PrometheusApi:
                     )
                     if name in s
                 }
-        return web.json_response({"status": "success", "data": sorted(values)})
+        return json_response({"status": "success", "data": sorted(values)})
 
     async def metadata(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return json_response(
             {
                 "status": "success",
                 "data": {
@@ -228,7 +227,7 @@ class PrometheusApi:
     async def alerts(self, request: web.Request) -> web.Response:
         with self.api.lock:
             active = evaluate(self.store, self._now())
-        return web.json_response(
+        return json_response(
             {"status": "success", "data": {"alerts": [api_alert(a) for a in active]}}
         )
 
@@ -262,10 +261,10 @@ class PrometheusApi:
             groups.append(
                 {"name": group.name, "file": "rules.yaml", "rules": rules, "interval": 15}
             )
-        return web.json_response({"status": "success", "data": {"groups": groups}})
+        return json_response({"status": "success", "data": {"groups": groups}})
 
     async def buildinfo(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return json_response(
             {
                 "status": "success",
                 "data": {

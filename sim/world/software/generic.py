@@ -15,7 +15,7 @@ from sim.world.software.catalog import ImageEntry
 def render_line(t: datetime, pattern: str, ctx: RunContext, **extra: Any) -> str:
     """Fill a configured line's `{iso}`-style stamps, `{pod}`, `{ip}` and `extra` keys."""
     return logfmt.fill(
-        pattern, {**logfmt.stamps(t), "pod": ctx.pod_name, "ip": ctx.pod_ip, **extra}
+        pattern, {**logfmt.stamps(t, pattern), "pod": ctx.pod_name, "ip": ctx.pod_ip, **extra}
     )
 
 

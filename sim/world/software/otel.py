@@ -33,17 +33,19 @@ FLAGD_FILE = "/etc/flagd/demo.flagd.json"
 
 
 def _line(t: datetime, pattern: str, ctx: RunContext, message: str, level: str) -> str:
-    values = {
-        **logfmt.stamps(t),
+    # The message first, so its own braces are not mistaken for placeholders.
+    pattern = logfmt.fill(pattern, {"msg": message})
+    values: dict[str, Any] = {
+        **logfmt.stamps(t, pattern),
         "pod": ctx.pod_name,
         "ip": ctx.pod_ip,
         "level": level,
         "level_lower": level.lower(),
         "pino_level": {"DEBUG": 20, "INFO": 30, "WARN": 40, "ERROR": 50}.get(level, 30),
-        "uuid": uuid.UUID(int=ctx.seed("uuid", t) << 64 | ctx.seed("uuid2", t), version=4),
     }
-    # The message first, so its own braces are not mistaken for placeholders.
-    return logfmt.fill(logfmt.fill(pattern, {"msg": message}), values)
+    if "{uuid}" in pattern:
+        values["uuid"] = uuid.UUID(int=ctx.seed("uuid", t) << 64 | ctx.seed("uuid2", t), version=4)
+    return logfmt.fill(pattern, values)
 
 
 class FlagD(Program):

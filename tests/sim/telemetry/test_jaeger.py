@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sim.telemetry.jaeger import JaegerApi, render
+from sim.telemetry.traces import Trace
 from tests.sim.telemetry.http import jaeger, spans
 
 
@@ -108,3 +110,18 @@ def test_database_call_errors_where_resolution_fails(scenario_cluster: Any) -> N
     assert failing[0]["tags"]["error"] is True
     callers = [s for s in trace if s["service"] == "search" and s["tags"].get("error")]
     assert callers  # the consequence shows in the caller's spans
+
+
+def test_a_rendered_trace_is_reused_only_for_the_same_trace(social_network: Any) -> None:
+    """Searches reuse a settled trace's JSON; a trace rebuilt under the same id (the newest
+    window, while the world moves on) is rendered anew."""
+    running, _ = social_network
+    api = JaegerApi(running.cluster.api, running.cluster.metrics.traffic)
+    now = running.cluster.world.now
+    start = api.builder.starts(now - timedelta(minutes=5), now)[-1]
+    trace = api.builder.build(running.namespace, start)
+    assert trace is not None
+    first = api._render(trace)
+    assert api._render(trace) is first and first == render(trace)
+    rebuilt = Trace(trace.trace_id, trace.namespace, trace.spans[:1])
+    assert api._render(rebuilt) == render(rebuilt) != first

@@ -1,0 +1,14 @@
+"""JSON responses of the emulated servers (the Kubernetes API, Prometheus, Jaeger), encoded
+by orjson: a search answers with a megabyte of traces and kubectl reads lists as large, and
+the standard library's encoder was a tenth of an eval attempt's server time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+
+def json_response(data: Any, *, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
