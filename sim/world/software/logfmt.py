@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,7 +88,7 @@ def stamps(t: datetime, pattern: str | None = None) -> dict[str, str]:
     and formatting all five was most of each line's cost)."""
     utc = t.astimezone(UTC)
     millis = f"{t.microsecond // 1000:03d}"
-    spell = {
+    spell: dict[str, Callable[[], str]] = {
         "iso": lambda: utc.strftime("%Y-%m-%dT%H:%M:%S.") + millis + "Z",
         "space": lambda: utc.strftime("%Y-%m-%d %H:%M:%S,") + millis,
         "epoch_ms": lambda: str(int(t.timestamp() * 1000)),
