@@ -100,6 +100,11 @@ def render(trace: Trace) -> Obj:
     }
 
 
+# Rendered traces by id, with the trace they render: a past trace is one object (the
+# builder keeps it, for every copy of a snapshot), and searches return it many times.
+_RENDERED: dict[str, tuple[Trace, Obj]] = {}
+
+
 def _matches(trace: Trace, service: str, operation: str | None, tags: dict[str, str]) -> bool:
     for span in trace.spans:
         if span.service != service or (operation and span.operation != operation):
@@ -124,9 +129,6 @@ class JaegerApi:
         self.api = api
         self.traffic = traffic
         self.builder = TraceBuilder(traffic)
-        # Rendered traces by id, with the trace they render: a settled trace is one object
-        # (the builder keeps it), and the searches of an investigation return it many times.
-        self._rendered: dict[str, tuple[Trace, Obj]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -196,14 +198,15 @@ class JaegerApi:
                         break
         return _envelope(traces)
 
-    def _render(self, trace: Trace) -> Obj:
-        kept = self._rendered.get(trace.trace_id)
+    @staticmethod
+    def _render(trace: Trace) -> Obj:
+        kept = _RENDERED.get(trace.trace_id)
         if kept is not None and kept[0] is trace:
             return kept[1]
-        if len(self._rendered) > 20000:
-            self._rendered.clear()
+        if len(_RENDERED) > 20000:
+            _RENDERED.clear()
         rendered = render(trace)
-        self._rendered[trace.trace_id] = (trace, rendered)
+        _RENDERED[trace.trace_id] = (trace, rendered)
         return rendered
 
     def _window(self, query: Any, now: datetime) -> tuple[datetime, datetime]:

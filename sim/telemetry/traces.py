@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +56,27 @@ class Trace:
         return {s.service for s in self.spans}
 
 
+# Traces of a simulated past, by its id (TrafficModel.history), for every cluster copied
+# from one snapshot: eval's four tasks of a scenario, and tests, search the same past
+# traces, and building them was most of a trace search (pickling them with the snapshot
+# cost as much as it saved). Read-only once built; the few newest pasts are kept.
+_PASTS: OrderedDict[str, dict[tuple[str, int], Trace | None]] = OrderedDict()
+_PASTS_LOCK = threading.Lock()
+MAX_PASTS = 4
+MAX_TRACES = 20000
+
+
+def _past(history: str) -> dict[tuple[str, int], Trace | None]:
+    with _PASTS_LOCK:
+        kept = _PASTS.get(history)
+        if kept is None:
+            kept = _PASTS[history] = {}
+            while len(_PASTS) > MAX_PASTS:
+                _PASTS.popitem(last=False)
+        _PASTS.move_to_end(history)
+        return kept
+
+
 def namespace_key(namespace: str) -> str:
     return hashlib.sha256(namespace.encode()).hexdigest()[:16]
 
@@ -91,13 +114,19 @@ class TraceBuilder:
         if at > self.traffic.world.now:
             return None
         settled = middle < self.traffic.world.now
-        if settled and (namespace, start_ms) in self._settled:
-            return self._settled[(namespace, start_ms)]
-        trace = self._build(namespace, start_ms, min(middle, self.traffic.world.now))
-        if settled:
-            if len(self._settled) > 20000:
-                self._settled.clear()
-            self._settled[(namespace, start_ms)] = trace
+        if not settled:
+            return self._build(namespace, start_ms, self.traffic.world.now)
+        history = self.traffic.history
+        # Past the snapshot's end, this copy's world may differ from its siblings'.
+        shared = history is not None and middle < history[1]
+        kept = _past(history[0]) if history is not None and shared else self._settled
+        key = (namespace, start_ms)
+        if key in kept:
+            return kept[key]
+        trace = self._build(namespace, start_ms, middle)
+        if len(kept) > MAX_TRACES:
+            kept.clear()
+        kept[key] = trace
         return trace
 
     def _build(self, namespace: str, start_ms: int, at: datetime) -> Trace | None:

@@ -50,6 +50,9 @@ class TrafficModel:
         self._cache: dict[tuple[str, datetime], Snapshot] = {}
         self._present: dict[str, tuple[tuple[datetime, int, int], Snapshot]] = {}
         self.surges: dict[str, list[tuple[datetime, float]]] = {}
+        # (an id, its end) of the simulated past this model was copied from: every copy
+        # of one snapshot has the same past up to that moment (sim.session sets it).
+        self.history: tuple[str, datetime] | None = None
 
     def snapshot(self, namespace: str, at: datetime) -> Snapshot:
         key = (namespace, at)

@@ -6,8 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sim.scenario import find_scenario
+from sim.session import start_scenario
 from sim.telemetry.jaeger import JaegerApi, render
-from sim.telemetry.traces import Trace
+from sim.telemetry.traces import Trace, TraceBuilder
+from tests.conftest import PRESENT
 from tests.sim.telemetry.http import jaeger, spans
 
 
@@ -125,3 +128,22 @@ def test_a_rendered_trace_is_reused_only_for_the_same_trace(social_network: Any)
     assert api._render(trace) is first and first == render(trace)
     rebuilt = Trace(trace.trace_id, trace.namespace, trace.spans[:1])
     assert api._render(rebuilt) == render(rebuilt) != first
+
+
+def test_copies_of_a_snapshot_share_its_past_traces_and_not_their_own() -> None:
+    """Two clusters copied from one snapshot answer the same past trace (one object, built
+    once); what follows the snapshot's end is each copy's own."""
+    scenario = find_scenario("revoke_auth_mongodb-1")
+    with (
+        start_scenario(scenario, present=PRESENT, serve=False) as one,
+        start_scenario(scenario, present=PRESENT, serve=False) as two,
+    ):
+        builders = [TraceBuilder(r.cluster.metrics.traffic) for r in (one, two)]
+        past = builders[0].starts(PRESENT - timedelta(minutes=3), PRESENT)[-1]
+        first = builders[0].build(one.namespace, past)
+        assert first is not None and builders[1].build(two.namespace, past) is first
+        two.cluster.advance(120)
+        later = builders[1].starts(PRESENT + timedelta(seconds=30), PRESENT + timedelta(seconds=60))
+        own = builders[1].build(two.namespace, later[-1])
+        assert own is not None and builders[0].build(one.namespace, later[-1]) is None
+        assert TraceBuilder(two.cluster.metrics.traffic).build(two.namespace, later[-1]) is not own
