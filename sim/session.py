@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pickle
 import threading
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from sim.scenario import Scenario, TaskType
 from sim.scoring import Score, score
 from sim.telemetry.alertmanager import groups, webhook
 from sim.telemetry.alerts import Alert, evaluate
+from sim.world import pasts
 
 
 @dataclass
@@ -109,8 +109,7 @@ def _built(scenario: Scenario, present: datetime, seed: int, warm: bool = False)
     cluster = pickle.loads(kept[0]) if kept is not None else _simulate(scenario, present, seed)
     if warm:
         cluster.metrics.warm()
-    # Every copy shares this past's traces (sim.telemetry.traces).
-    cluster.metrics.traffic.history = (uuid.uuid4().hex, cluster.world.now)
+    pasts.mark(cluster.world)
     snapshot = pickle.dumps(cluster, protocol=pickle.HIGHEST_PROTOCOL)
     with _SNAPSHOTS_LOCK:
         _SNAPSHOTS[memo] = (snapshot, warm)

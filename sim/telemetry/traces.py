@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from sim.telemetry.history import SCRAPE_SECONDS
 from sim.telemetry.requests import SIGMA
 from sim.telemetry.snapshot import PEER_MS, TIMEOUT_MS, Outcomes, Result, Snapshot
 from sim.telemetry.traffic import TrafficModel
+from sim.world import pasts
 
 Obj = dict[str, Any]
 EVERY_MS = 2000  # one sampled trace per app every two seconds
@@ -54,27 +53,6 @@ class Trace:
     @property
     def services(self) -> set[str]:
         return {s.service for s in self.spans}
-
-
-# Traces of a simulated past, by its id (TrafficModel.history), for every cluster copied
-# from one snapshot: eval's four tasks of a scenario, and tests, search the same past
-# traces, and building them was most of a trace search (pickling them with the snapshot
-# cost as much as it saved). Read-only once built; the few newest pasts are kept.
-_PASTS: OrderedDict[str, dict[tuple[str, int], Trace | None]] = OrderedDict()
-_PASTS_LOCK = threading.Lock()
-MAX_PASTS = 4
-MAX_TRACES = 20000
-
-
-def _past(history: str) -> dict[tuple[str, int], Trace | None]:
-    with _PASTS_LOCK:
-        kept = _PASTS.get(history)
-        if kept is None:
-            kept = _PASTS[history] = {}
-            while len(_PASTS) > MAX_PASTS:
-                _PASTS.popitem(last=False)
-        _PASTS.move_to_end(history)
-        return kept
 
 
 def namespace_key(namespace: str) -> str:
@@ -116,17 +94,17 @@ class TraceBuilder:
         settled = middle < self.traffic.world.now
         if not settled:
             return self._build(namespace, start_ms, self.traffic.world.now)
-        history = self.traffic.history
-        # Past the snapshot's end, this copy's world may differ from its siblings'.
-        shared = history is not None and middle < history[1]
-        kept = _past(history[0]) if history is not None and shared else self._settled
+        # Building traces was most of a search; eval's tasks of a scenario search the same
+        # past, shared by the copies of its snapshot (pickled with it, they cost as much).
+        kept = pasts.past(self.traffic.world, "traces", middle)
+        if kept is None:
+            kept = self._settled
+            if len(kept) > 20000:
+                kept.clear()
         key = (namespace, start_ms)
-        if key in kept:
-            return kept[key]
-        trace = self._build(namespace, start_ms, middle)
-        if len(kept) > MAX_TRACES:
-            kept.clear()
-        kept[key] = trace
+        if key not in kept:
+            kept[key] = self._build(namespace, start_ms, middle)
+        trace: Trace | None = kept[key]
         return trace
 
     def _build(self, namespace: str, start_ms: int, at: datetime) -> Trace | None:

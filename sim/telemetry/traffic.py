@@ -50,9 +50,6 @@ class TrafficModel:
         self._cache: dict[tuple[str, datetime], Snapshot] = {}
         self._present: dict[str, tuple[tuple[datetime, int, int], Snapshot]] = {}
         self.surges: dict[str, list[tuple[datetime, float]]] = {}
-        # (an id, its end) of the simulated past this model was copied from: every copy
-        # of one snapshot has the same past up to that moment (sim.session sets it).
-        self.history: tuple[str, datetime] | None = None
 
     def snapshot(self, namespace: str, at: datetime) -> Snapshot:
         key = (namespace, at)
@@ -125,6 +122,9 @@ class TrafficModel:
         """From `since`, the load generator sends `factor` times its usual rate."""
         self.surges.setdefault(namespace, []).append((since, factor))
         self._present.clear()  # a surge from now on changes the present's traffic
+        # ... and, with no write to the store, what this world shares with the other
+        # copies of its snapshot (sim.world.pasts) no longer holds for it.
+        self.world.past = None
 
     def _factor(self, namespace: str, at: datetime) -> float:
         factor = 1.0

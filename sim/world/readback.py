@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.kube import errors
 from sim.kube.resources import resource_for_kind
+from sim.world import pasts
 from sim.world.lifecycle import Attempt
 from sim.world.scheduling import parse_cpu
 from sim.world.software.base import Program, RunContext
@@ -78,7 +79,39 @@ def logs(
     since_seconds: int | None,
     timestamps: bool,
 ) -> str:
-    """The text the log subresource returns, with the API server's errors."""
+    """The text the log subresource returns, with the API server's errors; the same text
+    for every copy of a snapshot that still stands where it was taken (sim.world.pasts)."""
+    shared = pasts.unchanged(world, "logs")
+    key = (namespace, pod_name, container, previous, tail_lines, since_seconds, timestamps)
+    if shared is not None and key in shared:
+        text: str = shared[key]
+        return text
+    text = _logs(
+        world,
+        namespace,
+        pod_name,
+        container,
+        previous=previous,
+        tail_lines=tail_lines,
+        since_seconds=since_seconds,
+        timestamps=timestamps,
+    )
+    if shared is not None:
+        shared[key] = text
+    return text
+
+
+def _logs(
+    world: World,
+    namespace: str,
+    pod_name: str,
+    container: str | None,
+    *,
+    previous: bool,
+    tail_lines: int | None,
+    since_seconds: int | None,
+    timestamps: bool,
+) -> str:
     pod = world.store.peek(PODS, namespace, pod_name)
     if pod is None:
         raise errors.not_found(PODS, pod_name)

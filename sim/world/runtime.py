@@ -102,6 +102,8 @@ class World:
         self.mongo: dict[str, MongoData] = {}
         self.observations: dict[tuple[str, str, int], list[tuple[datetime, Observation]]] = {}
         self._observed = 0  # observations recorded so far (a part of `state`)
+        # The snapshot this world was copied from: its id and state (sim.world.pasts).
+        self.past: tuple[str, tuple[datetime, int, int]] | None = None
         self._ips: dict[str, set[str]] = {}
         self.mounts = Mounts(self.store)
         self._owned: dict[str, set[tuple[str, str]]] = {}  # controller uid -> pod keys
