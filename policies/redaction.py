@@ -10,7 +10,8 @@ what Kubernetes output is made of and must stay readable.
 from __future__ import annotations
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -199,9 +200,35 @@ def mask(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
 
+# Large texts redacted lately, with their result: the same big read (a namespace's objects
+# as JSON, 0.1 s to redact) comes back while nothing changes, from a thread's follow-up
+# questions or the tasks of one eval scenario. Texts are compared whole, not by a digest.
+REMEMBER_FROM = 64 * 1024  # characters; smaller texts are redacted faster than looked up
+REMEMBERED = 8
+_remembered: OrderedDict[tuple[str, str], Redaction] = OrderedDict()
+_remembered_lock = threading.Lock()
+
+
 def redact(text: str, rules: RedactionRules | None = None) -> Redaction:
     """`text` with every secret it holds masked, and how many of each kind."""
     rules = rules or RedactionRules()
+    if len(text) < REMEMBER_FROM:
+        return _redact(text, rules)
+    key = (text, rules.model_dump_json())
+    with _remembered_lock:
+        done = _remembered.get(key)
+        if done is not None:
+            _remembered.move_to_end(key)
+    if done is None:
+        done = _redact(text, rules)
+        with _remembered_lock:
+            _remembered[key] = done
+            while len(_remembered) > REMEMBERED:
+                _remembered.popitem(last=False)
+    return Redaction(done.text, Counter(done.counts))  # the caller's own to change
+
+
+def _redact(text: str, rules: RedactionRules) -> Redaction:
     counts: Counter[str] = Counter()
     text = _secret_manifests(text, counts)
     active = list(RULES)

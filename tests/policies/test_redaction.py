@@ -44,3 +44,18 @@ def test_extra_patterns_and_ip_masking_are_configurable() -> None:
     result = redact("pod 10.244.1.11 used itk_abcd1234", rules)
     assert result.text == "pod [REDACTED:ip] used [REDACTED:internal]"
     assert redact("pod 10.244.1.11").text == "pod 10.244.1.11"
+
+
+def test_a_large_text_redacted_again_gives_the_same_answer_under_the_same_rules() -> None:
+    filler = "".join(f'        "pod-{i}": "10.244.1.{i % 250}",\n' for i in range(3000))
+    text = f'{{\n        "password": "hunter2hunter2",\n{filler}}}\n'
+    assert len(text) > 64 * 1024  # large enough to be remembered
+    first = redact(text)
+    assert first.counts == {"credential": 1} and "hunter2" not in first.text
+    first.counts["credential"] = 99  # the caller's own copy
+    again = redact(text)
+    assert again.text == first.text and again.counts == {"credential": 1}
+    # Other rules are another question: the remembered answer is not theirs.
+    with_ips = redact(text, RedactionRules(mask_ips=True))
+    assert with_ips.counts["ip"] == 3000 and "10.244.1.7" not in with_ips.text
+    assert redact(text).text == first.text
