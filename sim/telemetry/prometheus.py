@@ -125,15 +125,13 @@ class PrometheusApi:
         try:
             with self.api.lock:
                 t = _time(params.get("time"), self._now())
-                # The same answer for every copy of a snapshot still standing where it was
-                # taken: eval's tasks of a scenario ask the same queries (sim.world.pasts).
-                shared = pasts.unchanged(self.store.world, "instant queries")
-                key = (params["query"], t)
-                data = shared.get(key) if shared is not None else None
-                if data is None:
-                    data = render(Evaluator(self.store).instant(params["query"], t), t)
-                    if shared is not None:
-                        shared[key] = data
+                # Eval's tasks of a scenario ask the same of the same state (sim.world.pasts).
+                data = pasts.remembered(
+                    self.store.world,
+                    "instant queries",
+                    (params["query"], t),
+                    lambda: render(Evaluator(self.store).instant(params["query"], t), t),
+                )
         except PromQLError as exc:
             return _bad(str(exc), exc.kind, 400 if exc.kind == "bad_data" else 422)
         return json_response({"status": "success", "data": data})

@@ -15,8 +15,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from sim.world.runtime import World
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 MAX_SNAPSHOTS = 4
 MAX_ENTRIES = 20000  # per snapshot and kind
 
+T = TypeVar("T")
 _KEPT: OrderedDict[str, dict[str, dict[Any, Any]]] = OrderedDict()
 _LOCK = threading.Lock()
 
@@ -45,6 +47,17 @@ def unchanged(world: World, kind: str) -> dict[Any, Any] | None:
     if world.past is None or world.state != world.past[1]:
         return None
     return _kept(world.past[0], kind)
+
+
+def remembered(world: World, kind: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or what it gave a copy that stood at this same state (errors are raised
+    every time, never kept)."""
+    shared = unchanged(world, kind)
+    if shared is None:
+        return compute()
+    if key not in shared:
+        shared[key] = compute()
+    return cast(T, shared[key])
 
 
 def _kept(snapshot: str, kind: str) -> dict[Any, Any]:

@@ -79,39 +79,13 @@ def logs(
     since_seconds: int | None,
     timestamps: bool,
 ) -> str:
-    """The text the log subresource returns, with the API server's errors; the same text
-    for every copy of a snapshot that still stands where it was taken (sim.world.pasts)."""
+    """The text the log subresource returns, with the API server's errors. Eval's tasks of
+    a scenario read the same logs of the same state: copies of one snapshot share them."""
     shared = pasts.unchanged(world, "logs")
     key = (namespace, pod_name, container, previous, tail_lines, since_seconds, timestamps)
     if shared is not None and key in shared:
-        text: str = shared[key]
-        return text
-    text = _logs(
-        world,
-        namespace,
-        pod_name,
-        container,
-        previous=previous,
-        tail_lines=tail_lines,
-        since_seconds=since_seconds,
-        timestamps=timestamps,
-    )
-    if shared is not None:
-        shared[key] = text
-    return text
-
-
-def _logs(
-    world: World,
-    namespace: str,
-    pod_name: str,
-    container: str | None,
-    *,
-    previous: bool,
-    tail_lines: int | None,
-    since_seconds: int | None,
-    timestamps: bool,
-) -> str:
+        kept: str = shared[key]
+        return kept
     pod = world.store.peek(PODS, namespace, pod_name)
     if pod is None:
         raise errors.not_found(PODS, pod_name)
@@ -139,7 +113,10 @@ def _logs(
     for t, text in lines:
         stamp = t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z " if timestamps else ""
         out.append(stamp + text + "\n")
-    return "".join(out)
+    answer = "".join(out)
+    if shared is not None:
+        shared[key] = answer
+    return answer
 
 
 def _usage(world: World, program: Program, ctx: RunContext) -> tuple[int, int]:
