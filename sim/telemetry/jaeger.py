@@ -63,6 +63,12 @@ def _tag(key: str, value: Any) -> Obj:
 
 
 def render(trace: Trace) -> Obj:
+    if trace.json is None:
+        trace.json = _render(trace)
+    return trace.json
+
+
+def _render(trace: Trace) -> Obj:
     processes: dict[tuple[str, str], str] = {}
     spans = []
     for span in trace.spans:
@@ -98,11 +104,6 @@ def render(trace: Trace) -> Obj:
         },
         "warnings": None,
     }
-
-
-# Rendered traces by id, with the trace they render: a past trace is one object (the
-# builder keeps it, for every copy of a snapshot), and searches return it many times.
-_RENDERED: dict[str, tuple[Trace, Obj]] = {}
 
 
 def _matches(trace: Trace, service: str, operation: str | None, tags: dict[str, str]) -> bool:
@@ -193,21 +194,10 @@ class JaegerApi:
                     root = trace.spans[0].duration_us
                     if root < low or (high is not None and root > high):
                         continue
-                    traces.append(self._render(trace))
+                    traces.append(render(trace))
                     if len(traces) >= limit:
                         break
         return _envelope(traces)
-
-    @staticmethod
-    def _render(trace: Trace) -> Obj:
-        kept = _RENDERED.get(trace.trace_id)
-        if kept is not None and kept[0] is trace:
-            return kept[1]
-        if len(_RENDERED) > 20000:
-            _RENDERED.clear()
-        rendered = render(trace)
-        _RENDERED[trace.trace_id] = (trace, rendered)
-        return rendered
 
     def _window(self, query: Any, now: datetime) -> tuple[datetime, datetime]:
         until = now

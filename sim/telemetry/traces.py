@@ -49,6 +49,9 @@ class Trace:
     trace_id: str
     namespace: str
     spans: list[Span]
+    # Its Jaeger JSON, once rendered: a built trace never changes, and searches (of every
+    # copy of a snapshot, for its past) return the same trace many times.
+    json: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def services(self) -> set[str]:

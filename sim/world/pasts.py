@@ -7,7 +7,8 @@ Such answers are pure functions of the world's state (`World.state`), so they ar
 process, by the snapshot's id, and handed to every copy: a trace of a moment before the
 snapshot was taken (no copy can change its past), and a read while the copy's state still
 equals the snapshot's (nothing has been written, no time has passed). Shared values are
-never mutated; the few newest snapshots' are kept.
+never changed once built (a trace only gains its rendered JSON); the few newest
+snapshots' are kept.
 """
 
 from __future__ import annotations

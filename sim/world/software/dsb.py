@@ -32,7 +32,8 @@ THRIFT_PORT = 9090
 @lru_cache(maxsize=32)
 def _mongo_entries(text: str) -> dict[str, Any]:
     """service-config.json's entries (read-only), parsed once per content: every health
-    check and trace asks for a MongoDB address, and parsing was 2% of an eval attempt."""
+    check and trace asks for a MongoDB address, and parsing was 2% of an eval run's Python
+    samples (py-spy)."""
     try:
         config = json.loads(text)
     except ValueError:
