@@ -5,6 +5,7 @@ points AOI_LLM_BASE_URL at its vLLM instead."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -104,12 +105,43 @@ def _wait_ready(server: subprocess.Popen[bytes], port: int, limit: float, log: P
     raise LocalModelError(f"vLLM was not ready within {limit:g} s:\n{tail}")
 
 
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)  # vLLM runs its engine in child processes
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+def _stop(server: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+    """Stop vLLM and every process of its session. Its engine runs in child processes, and
+    one busy starting up (loading weights in C code) outlives the API server that started it
+    by seconds: waiting for the leader alone left it running, holding memory and the port."""
+    group = server.pid  # start_new_session: the leader's pid is the group's id
+    _signal_group(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        server.poll()  # reap the leader, so it does not count as alive
+        if server.returncode is not None and not _group_members(group):
+            return
+        time.sleep(0.1)
+    _signal_group(group, signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 5
+    while _group_members(group) and time.monotonic() < deadline:
+        time.sleep(0.1)  # SIGKILL cannot be caught: only the kernel's teardown is left
+
+
+def _signal_group(group: int, stop: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # all of it has exited already
+        os.killpg(group, stop)
+
+
+def _group_members(group: int) -> list[int]:
+    """Live processes of a process group. Zombies have exited and hold nothing but a pid (a
+    container's PID 1 may never reap the orphans), so they do not count; killpg(group, 0)
+    would count them."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        state, _, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            members.append(int(entry.name))
+    return members
