@@ -46,6 +46,8 @@ def _kind(argv: list[str]) -> str:
             if flag in words:
                 return f"logs {flag}"
         return "logs POD"
+    if len(words) > 1 and "," in words[1]:
+        return f"{words[0]} {words[1].count(',') + 1} kinds"
     return " ".join(words[:2])
 
 
