@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +28,9 @@ class ToolCall(BaseModel):
     redacted: int = 0  # secrets masked
     seconds: float = 0.0
     started: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # How a kubectl call ran: the binary, or the same read through the Kubernetes API client
+    # (tools.kube_api); the request is the command either way.
+    transport: Literal["process", "api"] = "process"
 
     @property
     def ok(self) -> bool:
