@@ -1,10 +1,10 @@
 """The `rules` agent: the investigation loop with no model. It looks at the cluster only
-through the Probe's tools (policy-checked kubectl as the read-only identity, Prometheus,
-Jaeger), from a surface scan to depth, runs the analyzers, and writes the finding."""
+through the Probe's tools (policy-checked kubectl reads as the read-only identity, made
+through the API client: tools.kube_api; Prometheus; Jaeger), from a surface scan to depth,
+runs the analyzers, and writes the finding."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -12,13 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from agents import log_reads
 from agents.analyzers import Observations, analyze
 from agents.analyzers.chaos import CHAOS_KINDS
 from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
 from agents.sources import sources
 from agents.target import ClusterTarget
-from agents.tools.kubectl import Kubectl
+from agents.tools.kube_api import KubeApi
 from agents.tools.metrics import Metrics
 from agents.tools.record import ToolCall
 from agents.tools.traces import Traces
@@ -53,7 +52,7 @@ REQUEST_CHANGE = (
     'sum by (service) (rate({m}_count{{namespace="$ns"}}[2m] offset 10m))'
 )
 REQUEST_METRICS = ("http_server_request_duration_seconds", "rpc_server_duration_seconds")
-PARALLEL_READS = 4  # kubectl processes at once in the depth step
+PARALLEL_READS = 4  # log requests at once in the depth step
 DETECTED_AT = 0.6  # the weakest signal that counts as a fault
 Progress = Callable[[str], None]
 Obj = dict[str, Any]
@@ -66,7 +65,7 @@ class RulesAgent:
         self.target = target
         self.namespace: str = target.namespace
         self.policy = policy or default_policy()
-        self.kubectl = Kubectl(target, "probe", policy)
+        self.api = KubeApi(target, "probe", policy)
         self.metrics = Metrics(target.prometheus_url) if target.prometheus_url else None
         self.traces = Traces(target.jaeger_url) if target.jaeger_url else None
 
@@ -85,10 +84,13 @@ class RulesAgent:
         obs = Observations(
             self.namespace, runbooks=self.policy.executor.runbooks_in(self.namespace)
         )
-        say("surface scan: objects, events and the first metrics")
-        trajectory.iterations.append(self._step(0, lambda calls: self._surface(obs, calls)))
-        say("depth: logs of the pods, traces of the failing services")
-        trajectory.iterations.append(self._step(1, lambda calls: self._depth(obs, calls)))
+        try:
+            say("surface scan: objects, events and the first metrics")
+            trajectory.iterations.append(self._step(0, lambda calls: self._surface(obs, calls)))
+            say("depth: logs of the pods, traces of the failing services")
+            trajectory.iterations.append(self._step(1, lambda calls: self._depth(obs, calls)))
+        finally:
+            self.api.close()
         signals = analyze(obs)
         trajectory.iterations[-1].signals = signals[:10]
         trajectory.finding = finding(signals, [c for i in trajectory.iterations for c in i.calls])
@@ -101,39 +103,21 @@ class RulesAgent:
         work(calls)
         return Iteration(index=index, calls=calls, seconds=round(time.monotonic() - started, 3))
 
-    def _get(self, calls: list[ToolCall], *argv: str) -> ToolCall:
-        call = self._run(*argv)
+    def _get(self, calls: list[ToolCall], *kinds: str) -> ToolCall:
+        call = self.api.get(list(kinds), self.namespace)
         calls.append(call)
         return call
 
-    def _run(self, *argv: str) -> ToolCall:
-        return self.kubectl.run(["kubectl", *argv, "-n", self.namespace])
-
-    def _parallel(self, calls: list[ToolCall], commands: list[list[str]]) -> list[ToolCall]:
-        """Run kubectl commands PARALLEL_READS at a time; their calls, in order."""
-        if not commands:
-            return []
-        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
-            done = list(pool.map(lambda argv: self._run(*argv), commands))
-        calls += done
-        return done
-
     def _surface(self, obs: Observations, calls: list[ToolCall]) -> None:
-        # One kubectl for all kinds, Chaos Mesh's too (a process start costs more than a
-        # list). If one kind is unknown to this cluster the whole command fails: then the
-        # core kinds together (or each on its own), and Chaos Mesh's apart.
-        everything = self._get(calls, "get", ",".join(SURFACE + CHAOS_KINDS), "-o", "json")
-        if not (everything.ok and obs.add_mixed_list(everything.raw, SURFACE_KINDS | CHAOS)):
-            together = self._get(calls, "get", ",".join(SURFACE), "-o", "json")
-            if not (together.ok and obs.add_mixed_list(together.raw, SURFACE_KINDS)):
-                for kind in SURFACE:
-                    obs.add_list(kind, self._get(calls, "get", kind, "-o", "json").raw)
-            chaos = self._get(calls, "get", ",".join(CHAOS_KINDS), "-o", "json")
-            try:
-                for item in json.loads(chaos.raw).get("items") or []:
-                    obs.objects.setdefault(str(item.get("kind", "")).lower(), []).append(item)
-            except ValueError:
-                pass  # no Chaos Mesh in this cluster
+        # The core kinds in one read; if the cluster refuses one of them, each on its own so
+        # the others still count. Chaos Mesh's kinds apart: a cluster without it lacks them.
+        together = self._get(calls, *SURFACE)
+        if not (together.ok and obs.add_mixed_list(together.raw, SURFACE_KINDS)):
+            for kind in SURFACE:
+                obs.add_list(kind, self._get(calls, kind).raw)
+        chaos = self._get(calls, *CHAOS_KINDS)
+        if chaos.ok:
+            obs.add_mixed_list(chaos.raw, CHAOS)
         if self.metrics is not None:
             for name in (
                 "error_rate",
@@ -154,43 +138,32 @@ class RulesAgent:
     def _depth(self, obs: Observations, calls: list[ToolCall]) -> None:
         if any((c.get("status") or {}).get("phase") == "Pending" for c in obs.items("pvc")):
             # Cluster-scoped: which volumes the waiting claims could have had.
-            obs.add_list("pv", self._get(calls, "get", "pv", "-o", "json").raw)
-        # Each pod's logs (and its previous container's, if it restarted). A kubectl costs a
-        # process start, and an alert should be answered in seconds: pods whose containers
-        # have all started are read several to a selector, the rest one by one, a few
-        # kubectl processes at a time.
-        pods = obs.items("pods")
-        by_name = {str(p["metadata"]["name"]): p for p in pods}
-        wanted = [
-            name
-            for name, pod in by_name.items()
+            obs.add_list("pv", self._get(calls, "pv").raw)
+        # Each running (or failed) pod's logs, and the previous run's of each container that
+        # restarted: one request a container, a few at a time (against a remote cluster the
+        # round trips, not the CPU, are what an alert would wait for).
+        pods = [
+            pod
+            for pod in obs.items("pods")
             if (pod.get("status") or {}).get("phase") in ("Running", "Failed")
         ]
-        grouped, alone = log_reads.plan(pods, wanted)
-        restarted = [name for name in wanted if _restarted(by_name[name])]
-        done = self._parallel(
-            calls,
-            [_selector_logs(r) for r in grouped]
-            + [_pod_logs(name) for name in alone]
-            + [_previous_logs(name) for name in restarted],
-        )
-        split = len(grouped) + len(alone)
-        current = {n: c.raw for n, c in zip(alone, done[len(grouped) : split], strict=True)}
-        previous = {n: c.raw for n, c in zip(restarted, done[split:], strict=True)}
-        again: list[str] = []
-        for read, call in zip(grouped, done[: len(grouped)], strict=True):
-            texts = log_reads.pod_texts(call.raw, read, by_name) if call.ok else None
-            if texts is None:
-                again += read.pods  # not what was asked for: read those pods one by one
-            else:
-                current.update(texts)
-        retried = self._parallel(calls, [_pod_logs(name) for name in again])
-        for name, call in zip(again, retried, strict=True):
-            current[name] = call.raw
-        for name in wanted:
-            obs.logs[name] = current[name]
-            if name in previous:
-                obs.logs[name] = f"{obs.logs[name]}\n{previous[name]}"
+        restarted = [(pod, name) for pod in pods for name in _restarted(pod)]
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            current = list(pool.map(lambda pod: self.api.logs(pod, self.namespace), pods))
+            previous = list(
+                pool.map(
+                    lambda read: self.api.previous_logs(
+                        read[0]["metadata"]["name"], read[1], self.namespace
+                    ),
+                    restarted,
+                )
+            )
+        calls += current + previous
+        for pod, call in zip(pods, current, strict=True):
+            obs.logs[str(pod["metadata"]["name"])] = call.raw
+        for (pod, _), call in zip(restarted, previous, strict=True):
+            name = str(pod["metadata"]["name"])
+            obs.logs[name] = f"{obs.logs[name]}\n{call.raw}"
         if self.traces is None:
             return
         for service in _failing_services(obs.metrics.get("error_rate", ""))[:3]:
@@ -199,21 +172,10 @@ class RulesAgent:
             obs.traces[service] = call.raw if call.ok else ""
 
 
-def _selector_logs(read: log_reads.SelectorRead) -> list[str]:
-    return ["logs", "-l", read.selector, "--all-containers", "--prefix", "--tail=60"]
-
-
-def _pod_logs(name: str) -> list[str]:
-    return ["logs", name, "--tail=60", "--all-containers"]
-
-
-def _previous_logs(name: str) -> list[str]:
-    return ["logs", name, "--previous", "--tail=60"]
-
-
-def _restarted(pod: Obj) -> bool:
+def _restarted(pod: Obj) -> list[str]:
+    """The pod's containers that have restarted: their previous run's logs say why."""
     statuses = (pod.get("status") or {}).get("containerStatuses") or []
-    return any(s.get("restartCount") for s in statuses)
+    return [str(s.get("name")) for s in statuses if s.get("restartCount")]
 
 
 def _failing_services(table: str) -> list[str]:

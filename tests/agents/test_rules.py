@@ -51,7 +51,7 @@ def test_a_healthy_cluster_is_healthy_and_every_call_was_a_read(social_network: 
     assert again.finding == trajectory.finding
 
 
-def test_the_surface_scan_reads_every_kind_in_one_kubectl_or_falls_back(
+def test_the_surface_scan_is_two_reads_or_falls_back_kind_by_kind(
     scenario_cluster: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from agents import rules
@@ -61,11 +61,40 @@ def test_the_surface_scan_reads_every_kind_in_one_kubectl_or_falls_back(
     agent = RulesAgent(target_for(running))
     one, calls = Observations(agent.namespace), list[Any]()
     agent._surface(one, calls)
-    kubectl = [c for c in calls if c.tool == "kubectl"]
-    assert len(kubectl) == 1 and kubectl[0].ok and one.items("dnschaos")
-    # A cluster that lacks one of the kinds fails the whole command: the old two reads.
+    reads = [c for c in calls if c.tool == "kubectl"]
+    assert [c.request[2] for c in reads] == [",".join(rules.SURFACE), ",".join(rules.CHAOS_KINDS)]
+    assert all(c.ok and c.transport == "api" for c in reads) and one.items("dnschaos")
+    # A cluster without one of Chaos Mesh's kinds fails that read, as kubectl would...
     monkeypatch.setattr(rules, "CHAOS_KINDS", (*rules.CHAOS_KINDS, "nosuchchaos"))
     apart, calls = Observations(agent.namespace), list[Any]()
     agent._surface(apart, calls)
-    assert [c.ok for c in calls if c.tool == "kubectl"] == [False, True, False]
+    assert [c.ok for c in calls if c.tool == "kubectl"] == [True, False]
+    assert "nosuchchaos" in calls[1].raw
     assert apart.items("pods") == one.items("pods") and apart.items("dnschaos") == []
+    # ...and one core kind it cannot list costs only that kind: the rest are read one by one.
+    monkeypatch.setattr(rules, "SURFACE", ("pods", "nosuchkind", "services"))
+    alone, calls = Observations(agent.namespace), list[Any]()
+    agent._surface(alone, calls)
+    assert [c.ok for c in calls if c.tool == "kubectl"] == [False, True, False, True, False]
+    assert alone.items("pods") == one.items("pods") and alone.items("services")
+
+
+def test_the_depth_step_reads_each_running_pods_logs_and_each_restart(
+    scenario_cluster: Any,
+) -> None:
+    from agents.analyzers import Observations
+
+    running, _ = scenario_cluster("revoke_auth_mongodb-1")
+    agent = RulesAgent(target_for(running))
+    obs = Observations(agent.namespace)
+    agent._surface(obs, [])
+    depth: list[Any] = []
+    agent._depth(obs, depth)
+    pods = [p for p in obs.items("pods") if p["status"].get("phase") in ("Running", "Failed")]
+    assert list(obs.logs) == [p["metadata"]["name"] for p in pods] and len(pods) > 10
+    logs = [c.request for c in depth if c.request[1] == "logs"]
+    previous = [argv for argv in logs if "--previous" in argv]
+    assert len(logs) == len(pods) + len(previous) and len(previous) >= 2
+    assert all(c.ok and c.role == "probe" and c.decision == "allow" for c in depth)
+    for argv in previous:  # the previous run's lines follow the current ones
+        assert obs.logs[argv[2]].endswith(next(c.raw for c in depth if c.request == argv))

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.target import ClusterTarget
-from agents.tools.kubectl import Kubectl
+from agents.tools.kubectl import Kubectl, _redact_streams, split_prefixed
 from agents.tools.metrics import NAMED, Metrics
 from agents.tools.record import cap
 from agents.tools.traces import Traces
@@ -50,6 +50,24 @@ def test_output_is_redacted_and_capped() -> None:
     text, cut = cap("x" * 30_000, 1_000)
     assert cut == 29_000 and "29000 characters cut" in text and len(text) < 1_200
     assert cap("short", 100) == ("short", 0)
+
+
+def test_prefixed_logs_of_several_containers_are_redacted_each_on_its_own() -> None:
+    # `kubectl logs -l SELECTOR --prefix` interleaves containers: a secret spanning lines is
+    # found within its own container's lines, and no neighbour's line is taken into a mask.
+    text = (
+        "[pod/a/c] starting\n"
+        "[pod/a/c] -----BEGIN PRIVATE KEY-----\n"
+        "[pod/b/c] password=hunter22\n"
+        "[pod/a/c] MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
+        "[pod/a/c] -----END PRIVATE KEY-----\n"
+        "[pod/a/c] done\n"
+    )
+    cleaned, count = _redact_streams(text, None)
+    streams = split_prefixed(cleaned)
+    assert streams[("a", "c")] == ["starting", "[REDACTED:private_key]", "done"]
+    assert streams[("b", "c")] == ["password=[REDACTED:credential]"]
+    assert count == 2 and "MIIE" not in cleaned
 
 
 def test_named_metrics_and_raw_promql(scenario_cluster: Any) -> None:
