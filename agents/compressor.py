@@ -95,6 +95,12 @@ def readable(call: ToolCall) -> str:
     return text if lines is None else "\n".join(lines)
 
 
+def _pod_logs(call: ToolCall) -> bool:
+    """`kubectl logs POD ...`: one pod's logs, named by its third word."""
+    words = call.request
+    return call.tool == "kubectl" and words[1:2] == ["logs"] and len(words) > 2
+
+
 def _fit(lines: list[str], chars: int) -> list[str]:
     kept: list[str] = []
     used = 0
@@ -129,8 +135,13 @@ class Compressor:
         for call in loud:
             parts.append(call_header(call))
             parts += _fit(notable_lines(texts[id(call)]), per_call)
-        if quiet:
-            parts.append("No error or warning in: " + "; ".join(shown(c) for c in quiet))
+        # The first look reads each pod's logs apart: quiet ones go by pod name, on one line.
+        quiet_logs = list(dict.fromkeys(c.request[2] for c in quiet if _pod_logs(c)))
+        others = [shown(c) for c in quiet if not _pod_logs(c)]
+        if others:
+            parts.append("No error or warning in: " + "; ".join(others))
+        if quiet_logs:
+            parts.append("No error or warning in the logs of: " + ", ".join(quiet_logs))
         text = "\n".join(parts)
         room = self.budget - len(text) - 1
         if room > 200:

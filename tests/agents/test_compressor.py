@@ -71,6 +71,9 @@ def test_the_context_fits_the_budget_and_leads_with_signals_and_errors() -> None
         call(["kubectl", "get", "pods", "-o", "json", "-n", "shop"], pods_json(400)),
         call(["kubectl", "logs", "cart-0", "-n", "shop"], "\n".join([ERROR] * 50 + ["ok"] * 5)),
         call(["error_rate", "shop"], "service=cart  0.42", tool="metrics"),
+        call(["kubectl", "logs", "ad-0", "--all-containers", "--tail=60", "-n", "shop"], "ok"),
+        call(["kubectl", "logs", "ad-0", "-c", "ad", "--previous", "-n", "shop"], "ok"),
+        call(["kubectl", "logs", "geo-0", "--all-containers", "--tail=60", "-n", "shop"], "ok"),
     ]
     signal = Signal(analyzer="crash_loop", score=0.9, component="cart", summary="cart crashes")
     text = Compressor(budget_tokens=400).compress(calls, [signal])
@@ -79,7 +82,8 @@ def test_the_context_fits_the_budget_and_leads_with_signals_and_errors() -> None
     assert "$ kubectl get pods  [exit 0]" in text  # namespace and -o json go without saying
     assert "cart waiting: CrashLoopBackOff" in text
     assert ERROR + "  (×50)" in text
-    assert "No error or warning in: metrics error_rate shop" in text
+    assert "No error or warning in: metrics error_rate shop\n" in text
+    assert "No error or warning in the logs of: ad-0, geo-0\n" in text  # each pod named once
 
 
 def test_refused_calls_say_why() -> None:
