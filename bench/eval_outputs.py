@@ -6,7 +6,9 @@ writes one line per attempt: its record (without its time) and every tool call's
 exit code and a digest of its whole output (not the capped text a trajectory keeps).
 Concurrent reads finish in any order, so calls are sorted, and a `kubectl logs -l --prefix`
 answer, whose streams interleave, is grouped by stream first.
-`.venv/bin/python bench/eval_outputs.py --compare A.jsonl B.jsonl` says how many differ.
+`.venv/bin/python bench/eval_outputs.py --compare A.jsonl B.jsonl` says how many differ, the
+records (the answers) apart from the calls (a change to how the agent reads changes the calls
+and should leave the records alone).
 
 Run the old commit with `PYTHONPATH=<its worktree>` (the venv's editable install would
 otherwise import this checkout).
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import agents.tools.kube_api
 import agents.tools.kubectl
 import agents.tools.metrics
 import agents.tools.traces
@@ -62,6 +65,9 @@ def dump(out: Path, split: str, first: int | None) -> None:
     for owner, name in (
         (agents.tools.kubectl.Kubectl, "run"),
         (agents.tools.kubectl.Kubectl, "run_approved"),
+        (agents.tools.kube_api.KubeApi, "get"),
+        (agents.tools.kube_api.KubeApi, "logs"),
+        (agents.tools.kube_api.KubeApi, "previous_logs"),
         (agents.tools.metrics.Metrics, "_query"),
         (agents.tools.traces.Traces, "service"),
     ):
@@ -87,12 +93,19 @@ def compare(a: Path, b: Path) -> int:
         return {(r["record"]["scenario"], r["record"]["task"]): r for r in rows}
 
     left, right = load(a), load(b)
-    differ = sorted(key for key in left.keys() & right.keys() if left[key] != right[key])
+    both = sorted(left.keys() & right.keys())
+    answers = [key for key in both if left[key]["record"] != right[key]["record"]]
+    calls = [key for key in both if left[key]["calls"] != right[key]["calls"]]
     only = sorted(left.keys() ^ right.keys())
-    print(f"{len(left)} and {len(right)} attempts; {len(differ)} differ; {len(only)} in one only")
-    for scenario, task in differ[:10]:
-        print(f"  differs: {scenario} {task}")
-    return 1 if differ or only else 0
+    print(
+        f"{len(left)} and {len(right)} attempts; records differ in {len(answers)}, "
+        f"calls in {len(calls)}; {len(only)} in one only"
+    )
+    for scenario, task in answers[:10]:
+        print(f"  record differs: {scenario} {task}")
+    for scenario, task in calls[:5]:
+        print(f"  calls differ: {scenario} {task}")
+    return 1 if answers or calls or only else 0
 
 
 if __name__ == "__main__":

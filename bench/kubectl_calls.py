@@ -2,9 +2,11 @@
 
 `.venv/bin/python bench/kubectl_calls.py [SPLIT [N]]` (default `aoi-train`, all of it) runs
 the split's attempts in this one process, as eval does, and charges each kubectl process its
-own CPU (`os.wait4`'s rusage of that child: the agent reads logs with several processes at
-once, so the process-wide children's total cannot be split between them). Prints, per kind
-of command, how many ran, their CPU in all and each, wall time and output size each.
+own CPU (`os.wait4`'s rusage of that child: processes can run several at once, so the
+process-wide children's total cannot be split between them). Prints, per kind of command,
+how many ran, their CPU in all and each, wall time and output size each. Since 2026-12-04
+the rules agent's first look reads through the API client (agents/tools/kube_api.py), so
+what is left here is the Executor's: the mitigation's writes and verification reads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Where a kubectl command's own CPU goes, by Go function (run by hand).
 
 `.venv/bin/python bench/kubectl_profile.py [surface|logs] [RUNS]` (default `surface 20`)
-serves AstronomyShop with the cart failure at a fixed present and runs the rules agent's
-command RUNS times with kubectl's hidden `--profile=cpu` flag, then adds the samples up:
+serves AstronomyShop with the cart failure at a fixed present and runs what the rules agent
+ran through kubectl before its first look went to the API client (2026-12-04) RUNS times
+with kubectl's hidden `--profile=cpu` flag, then adds the samples up:
 each function's share of all samples, inclusive and self. The profile starts once kubectl's
 command runs, so the process start (Go's runtime and package inits, ~70 ms of a `kubectl
 logs`) is outside it: compare with `GODEBUG=inittrace=1 kubectl version --client`.
