@@ -18,6 +18,7 @@ from agents.models import Evidence, Finding, Iteration, Signal, Trajectory
 from agents.sources import sources
 from agents.target import ClusterTarget
 from agents.tools.kube_api import KubeApi
+from agents.tools.kubectl import Kubectl
 from agents.tools.metrics import Metrics
 from agents.tools.record import ToolCall
 from agents.tools.traces import Traces
@@ -65,7 +66,7 @@ class RulesAgent:
         self.target = target
         self.namespace: str = target.namespace
         self.policy = policy or default_policy()
-        self.api = KubeApi(target, "probe", policy)
+        self.api = KubeApi(Kubectl(target, "probe", policy))
         self.metrics = Metrics(target.prometheus_url) if target.prometheus_url else None
         self.traces = Traces(target.jaeger_url) if target.jaeger_url else None
 

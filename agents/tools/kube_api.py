@@ -22,10 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from agents.target import ClusterTarget
 from agents.tools.kubectl import Kubectl
-from agents.tools.record import DEFAULT_CAP, ToolCall, finish
-from policies import Policy, Role, classify_command
+from agents.tools.record import ToolCall, finish
 from policies.policy import RedactionRules
 from policies.redaction import redact
 
@@ -82,25 +80,14 @@ def containers(pod: Obj) -> list[str]:
 
 
 class KubeApi:
-    """Policy-checked reads as `role`, through one API client kept for the investigation."""
+    """The reads `kubectl` would make, through one API client kept for the investigation:
+    the same identity (the kubeconfig's context for its role), policy, timeout and cap."""
 
-    def __init__(
-        self,
-        target: ClusterTarget,
-        role: Role,
-        policy: Policy | None = None,
-        *,
-        timeout: float = 30.0,
-        limit: int = DEFAULT_CAP,
-    ) -> None:
-        self.target = target
-        self.role = role
-        self.policy = policy
-        self.timeout = timeout
-        self.limit = limit
+    def __init__(self, kubectl: Kubectl) -> None:
+        self.kubectl = kubectl
         self._client: ApiClient | None = None
         self._connecting = threading.Lock()  # the depth step reads from several threads
-        self._kubectl: Kubectl | None = None  # set once the client cannot be configured
+        self._unusable = False  # the client cannot use the kubeconfig: kubectl reads instead
 
     def get(self, kinds: list[str], namespace: str) -> ToolCall:
         """`kubectl get KINDS -o json -n NAMESPACE`: one List of every kind's items, in the
@@ -147,30 +134,24 @@ class KubeApi:
 
     @property
     def _rules(self) -> RedactionRules | None:
-        return self.policy.redaction if self.policy else None
+        policy = self.kubectl.policy
+        return policy.redaction if policy else None
 
     def _call(self, argv: list[str], read: Callable[[], tuple[str, int, int]]) -> ToolCall:
         """The policy's decision on `argv`, and if it allows, what `read` returns: (text,
         exit code, secrets masked), or the failure kubectl would print."""
-        decision = classify_command(argv, self.role, self.policy)
-        call = ToolCall(
-            tool="kubectl",
-            request=argv,
-            role=self.role,
-            decision=decision.decision,
-            reason=decision.reason,
-            transport="api",
-        )
-        if decision.decision != "allow":
+        call, decision = self.kubectl.decide(argv)
+        call.transport = "api"
+        if decision != "allow":
             return call
         started = time.monotonic()
         try:
             text, code, call.redacted = read()
         except ReadFailed as failed:
             text, code = str(failed), failed.code
-        except _Unconfigured as unusable:  # before any request was sent
-            return unusable.kubectl.run(argv)
-        return finish(call, text, code, started, self.limit)
+        except _Unconfigured:  # before any request was sent
+            return self.kubectl.run(argv)
+        return finish(call, text, code, started, self.kubectl.limit)
 
     def _container_logs(
         self, pod: str, names: list[str], namespace: str, tail: int, previous: bool = False
@@ -232,13 +213,13 @@ class KubeApi:
             method, url, headers, body, post = client.param_serialize(
                 "GET", path, query_params=query, auth_settings=["BearerToken"]
             )
-            response = client.call_api(method, url, headers, body, post, self.timeout)
+            response = client.call_api(method, url, headers, body, post, self.kubectl.timeout)
             data = response.read()
         except (HTTPError, OSError, OpenApiException) as exc:
             cause = exc.reason if isinstance(exc, MaxRetryError) else exc
             # A refused connection is a TimeoutError to urllib3 too (for old callers' sake).
             if isinstance(cause, TimeoutError) and not isinstance(cause, NewConnectionError):
-                message = f"error: no answer from the API server in {self.timeout:g} s"
+                message = f"error: no answer from the API server in {self.kubectl.timeout:g} s"
                 raise ReadFailed(message, 124) from exc
             raise ReadFailed(f"error: cannot reach the API server: {cause}") from exc
         if response.status == 200:
@@ -247,8 +228,8 @@ class KubeApi:
 
     def _connect(self) -> ApiClient:
         with self._connecting:
-            if self._kubectl is not None:
-                raise _Unconfigured(self._kubectl)
+            if self._unusable:
+                raise _Unconfigured
             if self._client is None:
                 self._client = self._configure()
             return self._client
@@ -264,27 +245,22 @@ class KubeApi:
         # One retry, for a kept connection the server has closed meanwhile; urllib3's default
         # three would make an unreachable cluster's every read wait four times.
         settings.retries = 1
+        target = self.kubectl.target
         try:
             load_kube_config(
-                config_file=str(self.target.kubeconfig),
-                context=self.target.context_for(self.role),
+                config_file=str(target.kubeconfig),
+                context=target.context_for(self.kubectl.role),
                 client_configuration=settings,
                 persist_config=False,  # never write refreshed tokens into their file
             )
         except (ConfigException, OSError, ValueError) as exc:
-            self._kubectl = Kubectl(
-                self.target, self.role, self.policy, timeout=self.timeout, limit=self.limit
-            )
-            raise _Unconfigured(self._kubectl) from exc
+            self._unusable = True
+            raise _Unconfigured from exc
         return ApiClient(configuration=settings)
 
 
 class _Unconfigured(Exception):
     """The client cannot use the kubeconfig: `kubectl` reads instead."""
-
-    def __init__(self, kubectl: Kubectl) -> None:
-        super().__init__("the API client cannot use this kubeconfig")
-        self.kubectl = kubectl
 
 
 def _server_error(status: int, data: bytes) -> str:

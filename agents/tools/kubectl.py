@@ -44,7 +44,7 @@ class Kubectl:
     def run(self, argv: list[str]) -> ToolCall:
         """Decide, then run an allowed command; a refused one is recorded, never run.
         Writes that need an approval are not run here: the Executor's approval flow does."""
-        call, decision = self._decide(argv)
+        call, decision = self.decide(argv)
         if decision == "allow":
             self._execute(call, argv)
         self.calls.append(call)
@@ -55,7 +55,7 @@ class Kubectl:
         from agents import manifests
         from agents.approval import ApprovalRecord
 
-        call, decision = self._decide(argv)
+        call, decision = self.decide(argv)
         # For an apply, what the file holds at this last moment is what must be approved.
         on_disk = manifests.read(manifests.applied_file(argv))
         approved = (
@@ -73,8 +73,8 @@ class Kubectl:
         self.calls.append(call)
         return call
 
-    def _decide(self, argv: list[str]) -> tuple[ToolCall, str]:
-        """The policy's decision for this role, as the call's first record."""
+    def decide(self, argv: list[str]) -> tuple[ToolCall, str]:
+        """The policy's decision for this role, as the call's first record (nothing runs)."""
         decision = classify_command(argv, self.role, self.policy, self.channel)
         call = ToolCall(
             tool="kubectl",

@@ -22,7 +22,8 @@ def _lines(text: str) -> list[str]:
 def test_each_read_prints_what_its_kubectl_command_prints(scenario_cluster: Any) -> None:
     running, _ = scenario_cluster("revoke_auth_mongodb-1")
     target, ns = target_for(running), running.namespace
-    api, kubectl = KubeApi(target, "probe"), Kubectl(target, "probe")
+    kubectl = Kubectl(target, "probe")
+    api = KubeApi(kubectl)
     listed = api.get(["pods", "deployments", "services", "endpoints", "configmaps"], ns)
     typed = kubectl.run(listed.request)
     assert listed.ok and listed.transport == "api" and typed.transport == "process"
@@ -50,7 +51,8 @@ def test_each_read_prints_what_its_kubectl_command_prints(scenario_cluster: Any)
 def test_a_failed_read_says_what_kubectl_says(scenario_cluster: Any) -> None:
     running, _ = scenario_cluster("image_pull_bad_tag_hotel_search")
     target, ns = target_for(running), running.namespace
-    api, kubectl = KubeApi(target, "probe"), Kubectl(target, "probe")
+    kubectl = Kubectl(target, "probe")
+    api = KubeApi(kubectl)
     pods = json.loads(api.get(["pods"], ns).raw)["items"]
     waiting = next(p for p in pods if p["status"]["phase"] == "Pending")
     never = containers(waiting)[0]
@@ -68,7 +70,7 @@ def test_a_failed_read_says_what_kubectl_says(scenario_cluster: Any) -> None:
 
 def test_the_policy_decides_before_anything_is_read(social_network: Any) -> None:
     running, _ = social_network
-    api = KubeApi(target_for(running), "probe")
+    api = KubeApi(Kubectl(target_for(running), "probe"))
     secrets = api.get(["pods", "secrets"], running.namespace)
     assert secrets.decision == "deny" and not secrets.ran and secrets.raw == ""
     assert api._client is None  # refused before a connection was made
@@ -76,7 +78,7 @@ def test_the_policy_decides_before_anything_is_read(social_network: Any) -> None
 
 def test_the_client_is_the_read_only_identity(social_network: Any) -> None:
     running, _ = social_network
-    api = KubeApi(target_for(running), "probe")
+    api = KubeApi(Kubectl(target_for(running), "probe"))
     client = api._connect()
     # Were a write to slip past the policy, the cluster itself refuses this identity.
     method, url, headers, body, post = client.param_serialize(
@@ -90,7 +92,7 @@ def test_the_client_is_the_read_only_identity(social_network: Any) -> None:
 
 def test_an_unreachable_cluster_is_a_failed_read_not_an_exception(scenario_cluster: Any) -> None:
     running, _ = scenario_cluster("noop_detection_hotel_reservation-1")
-    api = KubeApi(target_for(running), "probe", timeout=5)
+    api = KubeApi(Kubectl(target_for(running), "probe", timeout=5))
     running.stop()
     call = api.get(["pods"], running.namespace)
     assert call.ran and call.exit_code == 1
@@ -101,7 +103,7 @@ class _Canned(KubeApi):
     """Answers from text instead of a cluster, to check what is done with the text."""
 
     def __init__(self, bodies: dict[str, bytes]) -> None:
-        super().__init__(target=None, role="probe")  # type: ignore[arg-type]
+        super().__init__(Kubectl(target=None, role="probe"))  # type: ignore[arg-type]
         self.bodies = bodies
 
     def _request(self, path: str, query: list[tuple[str, str]]) -> bytes:
@@ -151,7 +153,7 @@ def test_a_kubeconfig_the_client_cannot_use_is_read_through_kubectl(
 
     monkeypatch.setattr(kubernetes.config, "load_kube_config", unusable)
     running, _ = social_network
-    api = KubeApi(target_for(running), "probe")
+    api = KubeApi(Kubectl(target_for(running), "probe"))
     pods = api.get(["pods"], running.namespace)
     assert pods.ok and pods.transport == "process" and json.loads(pods.raw)["items"]
     assert api.get(["secrets"], running.namespace).decision == "deny"  # policy still first
