@@ -96,9 +96,15 @@ def readable(call: ToolCall) -> str:
 
 
 def _pod_logs(call: ToolCall) -> bool:
-    """`kubectl logs POD ...`: one pod's logs, named by its third word."""
+    """`kubectl logs POD ...`: one pod's logs, named by its third word (not a selector's
+    `logs -l ...`, which a model's Probe may write)."""
     words = call.request
-    return call.tool == "kubectl" and words[1:2] == ["logs"] and len(words) > 2
+    return (
+        call.tool == "kubectl"
+        and words[1:2] == ["logs"]
+        and len(words) > 2
+        and not words[2].startswith("-")
+    )
 
 
 def _fit(lines: list[str], chars: int) -> list[str]:

@@ -64,7 +64,7 @@ class ReadFailed(Exception):
     exit code; `status` is the API server's HTTP status, where it answered."""
 
     def __init__(self, message: str, code: int = 1, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message.removesuffix("\n") + "\n")  # a line, as kubectl prints it
         self.code = code
         self.status = status
 
@@ -92,15 +92,15 @@ class KubeApi:
     def get(self, kinds: list[str], namespace: str) -> ToolCall:
         """`kubectl get KINDS -o json -n NAMESPACE`: one List of every kind's items, in the
         order asked. Fails whole if a kind cannot be listed (unknown to the cluster, or
-        forbidden), with kubectl's message for it."""
+        forbidden), with kubectl's message for it. Kinds are RESOURCES' names."""
         argv = ["kubectl", "get", ",".join(kinds), "-o", "json", "-n", namespace]
 
         def read() -> tuple[str, int, int]:
             items: list[Obj] = []
             for kind in kinds:
                 resource = RESOURCES.get(kind)
-                if resource is None:
-                    raise ReadFailed(f'error: the server doesn\'t have a resource type "{kind}"')
+                if resource is None:  # ours to add, not the cluster's fault: say so
+                    raise ReadFailed(f'error: no API path is known here for "{kind}"')
                 items += self._list(kind, resource, namespace)
             listed = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {}}
             text = orjson.dumps(listed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)

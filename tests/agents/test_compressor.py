@@ -74,6 +74,7 @@ def test_the_context_fits_the_budget_and_leads_with_signals_and_errors() -> None
         call(["kubectl", "logs", "ad-0", "--all-containers", "--tail=60", "-n", "shop"], "ok"),
         call(["kubectl", "logs", "ad-0", "-c", "ad", "--previous", "-n", "shop"], "ok"),
         call(["kubectl", "logs", "geo-0", "--all-containers", "--tail=60", "-n", "shop"], "ok"),
+        call(["kubectl", "logs", "-l", "app=geo", "-n", "shop"], "ok"),
     ]
     signal = Signal(analyzer="crash_loop", score=0.9, component="cart", summary="cart crashes")
     text = Compressor(budget_tokens=400).compress(calls, [signal])
@@ -82,7 +83,7 @@ def test_the_context_fits_the_budget_and_leads_with_signals_and_errors() -> None
     assert "$ kubectl get pods  [exit 0]" in text  # namespace and -o json go without saying
     assert "cart waiting: CrashLoopBackOff" in text
     assert ERROR + "  (×50)" in text
-    assert "No error or warning in: metrics error_rate shop\n" in text
+    assert "No error or warning in: metrics error_rate shop; kubectl logs -l app=geo\n" in text
     assert "No error or warning in the logs of: ad-0, geo-0\n" in text  # each pod named once
 
 

@@ -56,7 +56,11 @@ def test_the_surface_scan_is_two_reads_or_falls_back_kind_by_kind(
 ) -> None:
     from agents import rules
     from agents.analyzers import Observations
+    from agents.tools import kube_api
 
+    # Kinds the client can address that this cluster does not serve: its 404s fail the reads.
+    for kind in ("nosuchchaos", "nosuchkind"):
+        monkeypatch.setitem(kube_api.RESOURCES, kind, kube_api.Resource("example.com/v1", kind))
     running, _ = scenario_cluster("dns_failure_hotel_geo_db")
     agent = RulesAgent(target_for(running))
     one, calls = Observations(agent.namespace), list[Any]()
@@ -69,7 +73,7 @@ def test_the_surface_scan_is_two_reads_or_falls_back_kind_by_kind(
     apart, calls = Observations(agent.namespace), list[Any]()
     agent._surface(apart, calls)
     assert [c.ok for c in calls if c.tool == "kubectl"] == [True, False]
-    assert "nosuchchaos" in calls[1].raw
+    assert calls[1].raw == 'error: the server doesn\'t have a resource type "nosuchchaos"\n'
     assert apart.items("pods") == one.items("pods") and apart.items("dnschaos") == []
     # ...and one core kind it cannot list costs only that kind: the rest are read one by one.
     monkeypatch.setattr(rules, "SURFACE", ("pods", "nosuchkind", "services"))

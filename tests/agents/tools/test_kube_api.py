@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from agents.tools.kube_api import KubeApi, ReadFailed, containers
+from agents.tools import kube_api
+from agents.tools.kube_api import KubeApi, ReadFailed, Resource, containers
 from agents.tools.kubectl import Kubectl
 from trainer.sim_target import target_for
 
@@ -48,7 +49,13 @@ def test_each_read_prints_what_its_kubectl_command_prints(scenario_cluster: Any)
     api.close()
 
 
-def test_a_failed_read_says_what_kubectl_says(scenario_cluster: Any) -> None:
+def test_a_failed_read_says_what_kubectl_says(
+    scenario_cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kind the client knows how to address but this cluster does not serve (Chaos Mesh
+    # not installed, say): the server's 404 becomes kubectl's message.
+    unserved = Resource("chaos-mesh.org/v1alpha1", "nosuchchaos")
+    monkeypatch.setitem(kube_api.RESOURCES, "nosuchchaos", unserved)
     running, _ = scenario_cluster("image_pull_bad_tag_hotel_search")
     target, ns = target_for(running), running.namespace
     kubectl = Kubectl(target, "probe")
@@ -65,7 +72,7 @@ def test_a_failed_read_says_what_kubectl_says(scenario_cluster: Any) -> None:
     ):
         typed = kubectl.run(call.request)
         assert call.ran and call.exit_code == typed.exit_code == 1, call.request
-        assert call.raw.strip() == typed.raw.strip(), call.request
+        assert call.raw == typed.raw, call.request
 
 
 def test_the_policy_decides_before_anything_is_read(social_network: Any) -> None:
@@ -74,6 +81,8 @@ def test_the_policy_decides_before_anything_is_read(social_network: Any) -> None
     secrets = api.get(["pods", "secrets"], running.namespace)
     assert secrets.decision == "deny" and not secrets.ran and secrets.raw == ""
     assert api._client is None  # refused before a connection was made
+    unmapped = api.get(["pods", "leases"], running.namespace)  # allowed, but not in RESOURCES
+    assert unmapped.exit_code == 1 and 'no API path is known here for "leases"' in unmapped.raw
 
 
 def test_the_client_is_the_read_only_identity(social_network: Any) -> None:
